@@ -1,0 +1,213 @@
+/**
+ * The registry model: what "in sync" compares (DESIGN.md, "Resources and what in sync means").
+ * Keys are names (certificates: their ID). Region-specific values — ARNs, IDs of things/groups/types,
+ * version numbers — are deliberately absent: they differ per region and are never compared.
+ */
+import { z } from 'zod';
+
+/** A thing name: 1–128 characters of `[a-zA-Z0-9:_-]`. */
+export const ThingNameSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[a-zA-Z0-9:_-]+$/, 'must match [a-zA-Z0-9:_-]+');
+
+/** A thing type, thing group or billing group name (same pattern as a thing name). */
+export const RegistryNameSchema = ThingNameSchema;
+
+/** A policy name: 1–128 characters of `[\w+=,.@-]`. */
+export const PolicyNameSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[\w+=,.@-]+$/, 'must match [\\w+=,.@-]+');
+
+/** A certificate ID: the hex SHA-256 of the certificate's DER bytes, identical in every region. */
+export const CertificateIdSchema = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters');
+
+/** Attribute map of a thing or group: names and values are strings. */
+export const AttributesSchema = z.record(z.string(), z.string());
+
+export const ThingTypeSchema = z.strictObject({
+  name: RegistryNameSchema,
+  description: z.string().optional(),
+  searchableAttributes: z.array(z.string()).default([]),
+  deprecated: z.boolean().default(false),
+});
+/** A thing type: compared by description, searchable attributes and deprecation state. */
+export type ThingType = z.infer<typeof ThingTypeSchema>;
+
+export const StaticThingGroupSchema = z.strictObject({
+  kind: z.literal('static'),
+  name: RegistryNameSchema,
+  /** The parent group's name; fixed at creation in AWS. */
+  parentName: RegistryNameSchema.optional(),
+  description: z.string().optional(),
+  attributes: AttributesSchema.default({}),
+});
+
+export const DynamicThingGroupSchema = z.strictObject({
+  kind: z.literal('dynamic'),
+  name: RegistryNameSchema,
+  queryString: z.string().min(1),
+  description: z.string().optional(),
+  attributes: AttributesSchema.default({}),
+});
+
+export const ThingGroupSchema = z.discriminatedUnion('kind', [StaticThingGroupSchema, DynamicThingGroupSchema]);
+/** A thing group; static groups have members and a parent, dynamic ones a fleet-indexing query. */
+export type ThingGroup = z.infer<typeof ThingGroupSchema>;
+export type StaticThingGroup = z.infer<typeof StaticThingGroupSchema>;
+export type DynamicThingGroup = z.infer<typeof DynamicThingGroupSchema>;
+
+export const ThingSchema = z.strictObject({
+  name: ThingNameSchema,
+  thingTypeName: RegistryNameSchema.optional(),
+  attributes: AttributesSchema.default({}),
+  billingGroupName: RegistryNameSchema.optional(),
+  /** Names of the static groups the thing is a direct member of (dynamic memberships are never copied). */
+  groupNames: z.array(RegistryNameSchema).default([]),
+});
+/** A thing with what makes it "in sync": type, exact attribute set, billing group, static memberships. */
+export type Thing = z.infer<typeof ThingSchema>;
+
+/** Every status AWS reports for a device certificate. */
+export const CertificateStatusSchema = z.enum([
+  'ACTIVE',
+  'INACTIVE',
+  'REVOKED',
+  'PENDING_TRANSFER',
+  'REGISTER_INACTIVE',
+  'PENDING_ACTIVATION',
+]);
+export type CertificateStatus = z.infer<typeof CertificateStatusSchema>;
+
+/** The statuses that can be written to a certificate (UpdateCertificate / registration). */
+export const SettableCertificateStatusSchema = z.enum(['ACTIVE', 'INACTIVE', 'REVOKED']);
+export type SettableCertificateStatus = z.infer<typeof SettableCertificateStatusSchema>;
+
+export const CertificateModeSchema = z.enum(['DEFAULT', 'SNI_ONLY']);
+
+export const CertificateSchema = z.strictObject({
+  certificateId: CertificateIdSchema,
+  status: CertificateStatusSchema,
+  /** Public certificate PEM. A private key is never part of the model. */
+  certificatePem: z.string().min(1).max(65536),
+  /** The registered CA that signed it, when it was registered with one. */
+  caCertificateId: CertificateIdSchema.optional(),
+  certificateMode: CertificateModeSchema.optional(),
+});
+/** A device certificate, keyed by its ID (the same in every region). */
+export type Certificate = z.infer<typeof CertificateSchema>;
+
+export const CaCertificateStatusSchema = z.enum(['ACTIVE', 'INACTIVE']);
+
+export const CaCertificateSchema = z.strictObject({
+  certificateId: CertificateIdSchema,
+  status: CaCertificateStatusSchema,
+  certificatePem: z.string().min(1).max(65536),
+  autoRegistration: z.boolean().default(false),
+  certificateMode: CertificateModeSchema.optional(),
+});
+/** A registered CA certificate. */
+export type CaCertificate = z.infer<typeof CaCertificateSchema>;
+
+export const PolicyVersionInfoSchema = z.strictObject({
+  versionId: z.string(),
+  isDefault: z.boolean(),
+  createDate: z.string().optional(),
+});
+export type PolicyVersionInfo = z.infer<typeof PolicyVersionInfoSchema>;
+
+export const PolicySchema = z.strictObject({
+  name: PolicyNameSchema,
+  /** The default version's document, as the service returned it (a JSON string). */
+  document: z.string().min(1),
+});
+/** A policy: compared by its default document after the region rewrite, never by version ID. */
+export type Policy = z.infer<typeof PolicySchema>;
+
+export const PolicyTargetSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('certificate'), certificateId: CertificateIdSchema }),
+  z.strictObject({ kind: z.literal('thingGroup'), groupName: RegistryNameSchema }),
+]);
+/** What a policy is attached to, by key (never by region-specific ARN). */
+export type PolicyTarget = z.infer<typeof PolicyTargetSchema>;
+
+export const PolicyAttachmentSchema = z.strictObject({
+  policyName: PolicyNameSchema,
+  target: PolicyTargetSchema,
+});
+/** A policy attached to a certificate or a thing group. */
+export type PolicyAttachment = z.infer<typeof PolicyAttachmentSchema>;
+
+export const ThingPrincipalTypeSchema = z.enum(['EXCLUSIVE_THING', 'NON_EXCLUSIVE_THING']);
+export type ThingPrincipalType = z.infer<typeof ThingPrincipalTypeSchema>;
+
+export const ThingPrincipalAttachmentSchema = z.strictObject({
+  thingName: ThingNameSchema,
+  certificateId: CertificateIdSchema,
+  type: ThingPrincipalTypeSchema.default('NON_EXCLUSIVE_THING'),
+});
+/** A certificate attached to a thing, with its exclusive or non-exclusive type. */
+export type ThingPrincipalAttachment = z.infer<typeof ThingPrincipalAttachmentSchema>;
+
+/**
+ * What was read of one region. A snapshot may be partial (one thing and what hangs off it, or a
+ * scope of a reconcile); `diff` compares exactly what both snapshots hold, so callers read both
+ * regions with the same scope.
+ */
+export interface RegistrySnapshot {
+  thingTypes: ThingType[];
+  thingGroups: ThingGroup[];
+  things: Thing[];
+  certificates: Certificate[];
+  caCertificates: CaCertificate[];
+  policies: Policy[];
+  policyAttachments: PolicyAttachment[];
+  thingPrincipalAttachments: ThingPrincipalAttachment[];
+}
+
+/** A snapshot with nothing in it. */
+export function emptySnapshot(): RegistrySnapshot {
+  return {
+    thingTypes: [],
+    thingGroups: [],
+    things: [],
+    certificates: [],
+    caCertificates: [],
+    policies: [],
+    policyAttachments: [],
+    thingPrincipalAttachments: [],
+  };
+}
+
+/** The resource kinds the sync knows, in dependency order for creation. */
+export const RESOURCE_KINDS = [
+  'thingType',
+  'thingGroup',
+  'policy',
+  'caCertificate',
+  'certificate',
+  'thing',
+  'thingPrincipalAttachment',
+  'policyAttachment',
+] as const;
+export type ResourceKind = (typeof RESOURCE_KINDS)[number];
+
+/** The stable string key of a policy attachment, e.g. `p1|cert:abcd…` or `p1|group:floor-1`. */
+export function policyAttachmentKey(a: PolicyAttachment): string {
+  return `${a.policyName}|${policyTargetKey(a.target)}`;
+}
+
+/** The stable string key of a policy target. */
+export function policyTargetKey(t: PolicyTarget): string {
+  return t.kind === 'certificate' ? `cert:${t.certificateId}` : `group:${t.groupName}`;
+}
+
+/** The stable string key of a thing–principal attachment. */
+export function thingPrincipalKey(a: Pick<ThingPrincipalAttachment, 'thingName' | 'certificateId'>): string {
+  return `${a.thingName}|${a.certificateId}`;
+}
