@@ -119,6 +119,14 @@ export const DOMAIN_ERRORS = {
 /** Names of the errors worth retrying: decided here and nowhere else. */
 export const RETRYABLE_ERROR_NAMES: readonly string[] = ['ThrottledError', 'TransientServiceError'];
 
+/**
+ * Names after which re-running the whole sync of a resource may succeed: the retryable ones, and a
+ * conflict with a concurrent writer (two executions creating the same policy); the re-run re-reads
+ * both regions and sees the other writer's result. The sync Lambdas throw these for the state
+ * machine's Retry; every other failure is returned as data.
+ */
+export const RERUNNABLE_ERROR_NAMES: readonly string[] = [...RETRYABLE_ERROR_NAMES, 'ResourceConflictError'];
+
 /** Whether an error (by its name) is worth retrying later. */
 export function isRetryable(error: unknown): boolean {
   return error instanceof Error && RETRYABLE_ERROR_NAMES.includes(error.name);

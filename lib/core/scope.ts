@@ -1,0 +1,458 @@
+/**
+ * Scoped reads: which resources a sync reads, in both regions alike (the diff compares exactly what
+ * both snapshots hold). A relationship ref (`thingPrincipals`, `policyAttachments`) also reads its parent
+ * (the thing; the certificate or group), because whether an extra relationship is removed in retain
+ * mode depends on whether its parent exists in the source; the parent is then converged as well.
+ */
+import { z } from 'zod';
+import {
+  CertificateIdSchema,
+  PolicyNameSchema,
+  PolicyTargetSchema,
+  RegistryNameSchema,
+  ThingNameSchema,
+  emptySnapshot,
+  policyAttachmentKey,
+  policyTargetKey,
+  thingPrincipalKey,
+  type PolicyTarget,
+  type RegistrySnapshot,
+  type ThingGroup,
+} from './model';
+import type { RegistryReader, ThingFilter } from './port';
+import { mapWithConcurrency } from './concurrency';
+import type { DeleteMode } from './safety';
+
+/** Validates a ref arriving at a boundary (Lambda input, CLI). */
+export const ResourceRefSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('thingType'), name: RegistryNameSchema }),
+  z.strictObject({ kind: z.literal('thingGroup'), name: RegistryNameSchema }),
+  z.strictObject({ kind: z.literal('policy'), name: PolicyNameSchema }),
+  z.strictObject({ kind: z.literal('caCertificate'), certificateId: CertificateIdSchema }),
+  z.strictObject({ kind: z.literal('certificate'), certificateId: CertificateIdSchema }),
+  /** The thing with its static group memberships. */
+  z.strictObject({ kind: z.literal('thing'), name: ThingNameSchema }),
+  /** The thing–principal attachments of one thing (and the thing). */
+  z.strictObject({ kind: z.literal('thingPrincipals'), thingName: ThingNameSchema }),
+  /** The policies attached to one certificate or group (and that certificate or group). */
+  z.strictObject({ kind: z.literal('policyAttachments'), target: PolicyTargetSchema }),
+]);
+/** A reference to one resource, or to the relationships of one parent, to read and converge. */
+export type ResourceRef = z.infer<typeof ResourceRefSchema>;
+
+/** A stable string for a ref (for de-duplication and logs). */
+export function refKey(ref: ResourceRef): string {
+  switch (ref.kind) {
+    case 'thingType':
+    case 'thingGroup':
+    case 'policy':
+    case 'thing':
+      return `${ref.kind}:${ref.name}`;
+    case 'caCertificate':
+    case 'certificate':
+      return `${ref.kind}:${ref.certificateId}`;
+    case 'thingPrincipals':
+      return `thingPrincipals:${ref.thingName}`;
+    case 'policyAttachments':
+      return `policyAttachments:${policyTargetKey(ref.target)}`;
+  }
+}
+
+/** Removes duplicate refs, keeping the first occurrence. */
+export function uniqueRefs(refs: readonly ResourceRef[]): ResourceRef[] {
+  const seen = new Set<string>();
+  return refs.filter((ref) => {
+    const key = refKey(ref);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+const DEFAULT_CONCURRENCY = 8;
+
+/** Builds a snapshot from reads, each resource read once and stored once. */
+class SnapshotCollector {
+  private readonly memo = new Map<string, Promise<unknown>>();
+  private readonly items = {
+    thingTypes: new Map<string, RegistrySnapshot['thingTypes'][number]>(),
+    thingGroups: new Map<string, ThingGroup>(),
+    things: new Map<string, RegistrySnapshot['things'][number]>(),
+    certificates: new Map<string, RegistrySnapshot['certificates'][number]>(),
+    caCertificates: new Map<string, RegistrySnapshot['caCertificates'][number]>(),
+    policies: new Map<string, RegistrySnapshot['policies'][number]>(),
+    policyAttachments: new Map<string, RegistrySnapshot['policyAttachments'][number]>(),
+    thingPrincipalAttachments: new Map<string, RegistrySnapshot['thingPrincipalAttachments'][number]>(),
+  };
+
+  constructor(readonly reader: RegistryReader) {}
+
+  private once<T>(key: string, read: () => Promise<T>): Promise<T> {
+    let pending = this.memo.get(key) as Promise<T> | undefined;
+    if (pending === undefined) {
+      pending = read();
+      this.memo.set(key, pending);
+    }
+    return pending;
+  }
+
+  async thingType(name: string) {
+    const t = await this.once(`thingType:${name}`, () => this.reader.getThingType(name));
+    if (t) this.items.thingTypes.set(name, t);
+    return t;
+  }
+  async thingGroup(name: string) {
+    const g = await this.once(`thingGroup:${name}`, () => this.reader.getThingGroup(name));
+    if (g) this.items.thingGroups.set(name, g);
+    return g;
+  }
+  async thing(name: string) {
+    const t = await this.once(`thing:${name}`, () => this.reader.getThing(name));
+    if (t) this.items.things.set(name, t);
+    return t;
+  }
+  async certificate(id: string) {
+    const c = await this.once(`certificate:${id}`, () => this.reader.getCertificate(id));
+    if (c) this.items.certificates.set(id, c);
+    return c;
+  }
+  async caCertificate(id: string) {
+    const c = await this.once(`caCertificate:${id}`, () => this.reader.getCaCertificate(id));
+    if (c) this.items.caCertificates.set(id, c);
+    return c;
+  }
+  async policy(name: string) {
+    const p = await this.once(`policy:${name}`, () => this.reader.getPolicy(name));
+    if (p) this.items.policies.set(name, p);
+    return p;
+  }
+  /** The thing's certificates, when the thing exists. */
+  async thingPrincipals(thingName: string) {
+    const thing = await this.thing(thingName);
+    if (thing === undefined) return [];
+    const attachments = await this.once(`thingPrincipals:${thingName}`, () => this.reader.listThingPrincipals(thingName));
+    for (const a of attachments) this.items.thingPrincipalAttachments.set(thingPrincipalKey(a), a);
+    return attachments;
+  }
+  /** The policy names attached to a certificate or group, when it exists. */
+  async policyAttachments(target: PolicyTarget) {
+    const parent = target.kind === 'certificate' ? await this.certificate(target.certificateId) : await this.thingGroup(target.groupName);
+    if (parent === undefined) return [];
+    const names = await this.once(`policyAttachments:${policyTargetKey(target)}`, () => this.reader.listAttachedPolicies(target));
+    for (const policyName of names) {
+      const a = { policyName, target };
+      this.items.policyAttachments.set(policyAttachmentKey(a), a);
+    }
+    return names;
+  }
+  add<K extends keyof SnapshotCollector['items']>(field: K, key: string, item: RegistrySnapshot[K][number]): void {
+    (this.items[field] as Map<string, RegistrySnapshot[K][number]>).set(key, item);
+  }
+
+  async readRef(ref: ResourceRef): Promise<void> {
+    switch (ref.kind) {
+      case 'thingType':
+        await this.thingType(ref.name);
+        return;
+      case 'thingGroup':
+        await this.thingGroup(ref.name);
+        return;
+      case 'policy':
+        await this.policy(ref.name);
+        return;
+      case 'caCertificate':
+        await this.caCertificate(ref.certificateId);
+        return;
+      case 'certificate':
+        await this.certificate(ref.certificateId);
+        return;
+      case 'thing':
+        await this.thing(ref.name);
+        return;
+      case 'thingPrincipals':
+        await this.thingPrincipals(ref.thingName);
+        return;
+      case 'policyAttachments':
+        await this.policyAttachments(ref.target);
+        return;
+    }
+  }
+
+  snapshot(): RegistrySnapshot {
+    const sorted = <T>(m: Map<string, T>): T[] => [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
+    return {
+      thingTypes: sorted(this.items.thingTypes),
+      thingGroups: sorted(this.items.thingGroups),
+      things: sorted(this.items.things),
+      certificates: sorted(this.items.certificates),
+      caCertificates: sorted(this.items.caCertificates),
+      policies: sorted(this.items.policies),
+      policyAttachments: sorted(this.items.policyAttachments),
+      thingPrincipalAttachments: sorted(this.items.thingPrincipalAttachments),
+    };
+  }
+}
+
+/** Reads exactly the resources the refs name (absent ones are simply absent from the snapshot). */
+export async function readResources(
+  reader: RegistryReader,
+  refs: readonly ResourceRef[],
+  options: { concurrency?: number } = {},
+): Promise<RegistrySnapshot> {
+  const collector = new SnapshotCollector(reader);
+  await mapWithConcurrency(uniqueRefs(refs), options.concurrency ?? DEFAULT_CONCURRENCY, (ref) => collector.readRef(ref));
+  return collector.snapshot();
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+async function allThingNames(reader: RegistryReader, filter: ThingFilter): Promise<string[]> {
+  const names: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await reader.listThingNames(filter, nextToken);
+    names.push(...page.items);
+    nextToken = page.nextToken;
+  } while (nextToken !== undefined);
+  return names;
+}
+
+/** Options of {@link readAll}. */
+export interface ReadAllOptions {
+  /** Only these things and what is reachable from them. */
+  thingFilter?: ThingFilter;
+  /** Reads in flight at once (default 8). */
+  concurrency?: number;
+}
+
+/**
+ * Reads the whole registry, or, with a thing filter, the matching things and what is reachable from
+ * them: their types, static groups and ancestors, certificates and their CAs, the policies attached to
+ * those certificates and groups, and the attachments.
+ */
+export async function readAll(reader: RegistryReader, options: ReadAllOptions = {}): Promise<RegistrySnapshot> {
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const c = new SnapshotCollector(reader);
+  if (options.thingFilter === undefined) {
+    for (const t of await collect(reader.listThingTypes())) c.add('thingTypes', t.name, t);
+    for (const g of await collect(reader.listThingGroups())) c.add('thingGroups', g.name, g);
+    for (const ca of await collect(reader.listCaCertificates())) c.add('caCertificates', ca.certificateId, ca);
+    const names = await allThingNames(reader, {});
+    await mapWithConcurrency(names, concurrency, (name) => c.thingPrincipals(name));
+    const certificates = await collect(reader.listCertificates());
+    await mapWithConcurrency(certificates, concurrency, (summary) => c.certificate(summary.certificateId));
+    const policyNames = await collect(reader.listPolicyNames());
+    await mapWithConcurrency(policyNames, concurrency, async (name) => {
+      if ((await c.policy(name)) === undefined) return;
+      for (const target of await reader.listPolicyTargets(name)) c.add('policyAttachments', policyAttachmentKey({ policyName: name, target }), { policyName: name, target });
+    });
+    return c.snapshot();
+  }
+
+  const names = await allThingNames(reader, options.thingFilter);
+  const things = (await mapWithConcurrency(names, concurrency, (name) => c.thing(name))).filter((t) => t !== undefined);
+  const typeNames = [...new Set(things.flatMap((t) => (t.thingTypeName === undefined ? [] : [t.thingTypeName])))];
+  await mapWithConcurrency(typeNames, concurrency, (name) => c.thingType(name));
+  // Groups level by level, so each ancestor is read once.
+  const groups = new Set<string>();
+  let level = [...new Set(things.flatMap((t) => t.groupNames))];
+  while (level.length > 0) {
+    level.forEach((name) => groups.add(name));
+    const read = await mapWithConcurrency(level, concurrency, (name) => c.thingGroup(name));
+    level = [...new Set(read.flatMap((g) => (g?.kind === 'static' && g.parentName !== undefined && !groups.has(g.parentName) ? [g.parentName] : [])))];
+  }
+  const attachments = (await mapWithConcurrency(things, concurrency, (t) => c.thingPrincipals(t.name))).flat();
+  const certIds = [...new Set(attachments.map((a) => a.certificateId))];
+  const certs = (await mapWithConcurrency(certIds, concurrency, (id) => c.certificate(id))).filter((x) => x !== undefined);
+  const caIds = [...new Set(certs.flatMap((x) => (x.caCertificateId === undefined ? [] : [x.caCertificateId])))];
+  await mapWithConcurrency(caIds, concurrency, (id) => c.caCertificate(id));
+  const targets: PolicyTarget[] = [
+    ...certs.map((x) => ({ kind: 'certificate' as const, certificateId: x.certificateId })),
+    ...[...groups].map((groupName) => ({ kind: 'thingGroup' as const, groupName })),
+  ];
+  const policyNames = [...new Set((await mapWithConcurrency(targets, concurrency, (t) => c.policyAttachments(t))).flat())];
+  await mapWithConcurrency(policyNames, concurrency, (name) => c.policy(name));
+  return c.snapshot();
+}
+
+/** The refs that cover a snapshot: every resource, and the relationships of every thing, certificate and static group. */
+export function snapshotRefs(snapshot: RegistrySnapshot): ResourceRef[] {
+  return uniqueRefs([
+    ...snapshot.thingTypes.map((t) => ({ kind: 'thingType' as const, name: t.name })),
+    ...snapshot.thingGroups.map((g) => ({ kind: 'thingGroup' as const, name: g.name })),
+    ...snapshot.policies.map((p) => ({ kind: 'policy' as const, name: p.name })),
+    ...snapshot.caCertificates.map((c) => ({ kind: 'caCertificate' as const, certificateId: c.certificateId })),
+    ...snapshot.certificates.map((c) => ({ kind: 'certificate' as const, certificateId: c.certificateId })),
+    ...snapshot.things.map((t) => ({ kind: 'thing' as const, name: t.name })),
+    ...snapshot.things.map((t) => ({ kind: 'thingPrincipals' as const, thingName: t.name })),
+    ...snapshot.certificates.map((c) => ({ kind: 'policyAttachments' as const, target: { kind: 'certificate' as const, certificateId: c.certificateId } })),
+    ...snapshot.thingGroups
+      .filter((g) => g.kind === 'static')
+      .map((g) => ({ kind: 'policyAttachments' as const, target: { kind: 'thingGroup' as const, groupName: g.name } })),
+  ]);
+}
+
+/** Merges snapshots, one item per key (the first snapshot wins). */
+export function mergeSnapshots(...snapshots: RegistrySnapshot[]): RegistrySnapshot {
+  const out = emptySnapshot();
+  const keyed = <T>(field: keyof RegistrySnapshot, keyOf: (item: T) => string) => {
+    const seen = new Map<string, T>();
+    for (const s of snapshots) for (const item of s[field] as T[]) if (!seen.has(keyOf(item))) seen.set(keyOf(item), item);
+    (out[field] as T[]) = [...seen.values()];
+  };
+  keyed<RegistrySnapshot['thingTypes'][number]>('thingTypes', (x) => x.name);
+  keyed<ThingGroup>('thingGroups', (x) => x.name);
+  keyed<RegistrySnapshot['things'][number]>('things', (x) => x.name);
+  keyed<RegistrySnapshot['certificates'][number]>('certificates', (x) => x.certificateId);
+  keyed<RegistrySnapshot['caCertificates'][number]>('caCertificates', (x) => x.certificateId);
+  keyed<RegistrySnapshot['policies'][number]>('policies', (x) => x.name);
+  keyed<RegistrySnapshot['policyAttachments'][number]>('policyAttachments', policyAttachmentKey);
+  keyed<RegistrySnapshot['thingPrincipalAttachments'][number]>('thingPrincipalAttachments', thingPrincipalKey);
+  return out;
+}
+
+/**
+ * Refs that a sync of `refs` needs on top of them, decided from what was read: the CA of each source
+ * certificate (so a missing certificate is registered with its CA), the type of each source thing (so a
+ * deprecated type can be undeprecated around an association), and in mirror mode, for each resource
+ * present only in the target, the relationships that must be detached before it can be deleted.
+ */
+export async function supportingRefs(
+  target: RegistryReader,
+  source: RegistrySnapshot,
+  targetSnapshot: RegistrySnapshot,
+  deleteMode: DeleteMode,
+): Promise<ResourceRef[]> {
+  const refs: ResourceRef[] = [
+    ...source.certificates.flatMap((c) => (c.caCertificateId === undefined ? [] : [{ kind: 'caCertificate' as const, certificateId: c.caCertificateId }])),
+    ...source.things.flatMap((t) => (t.thingTypeName === undefined ? [] : [{ kind: 'thingType' as const, name: t.thingTypeName }])),
+  ];
+  if (deleteMode !== 'mirror') return uniqueRefs(refs);
+  const inSource = (field: keyof RegistrySnapshot, key: string, keyOf: (x: never) => string) =>
+    (source[field] as never[]).some((x) => keyOf(x) === key);
+  for (const thing of targetSnapshot.things) {
+    if (!inSource('things', thing.name, (x: { name: string }) => x.name)) refs.push({ kind: 'thingPrincipals', thingName: thing.name });
+  }
+  for (const cert of targetSnapshot.certificates) {
+    if (inSource('certificates', cert.certificateId, (x: { certificateId: string }) => x.certificateId)) continue;
+    refs.push({ kind: 'policyAttachments', target: { kind: 'certificate', certificateId: cert.certificateId } });
+    for (const a of await target.listPrincipalThings(cert.certificateId)) refs.push({ kind: 'thingPrincipals', thingName: a.thingName });
+  }
+  for (const group of targetSnapshot.thingGroups) {
+    if (group.kind === 'static' && !inSource('thingGroups', group.name, (x: { name: string }) => x.name)) {
+      refs.push({ kind: 'policyAttachments', target: { kind: 'thingGroup', groupName: group.name } });
+    }
+  }
+  for (const policy of targetSnapshot.policies) {
+    if (inSource('policies', policy.name, (x: { name: string }) => x.name)) continue;
+    for (const t of await target.listPolicyTargets(policy.name)) refs.push({ kind: 'policyAttachments', target: t });
+  }
+  return uniqueRefs(refs);
+}
+
+/**
+ * The ordered stages that converge a changed resource in the target, each stage a list of refs whose
+ * prerequisites are in earlier stages. A ref absent in the source yields just itself (the target then
+ * deletes or keeps it per the delete mode).
+ */
+export async function dependencies(source: RegistryReader, ref: ResourceRef): Promise<ResourceRef[][]> {
+  const stages = await dependencyStages(source, ref);
+  return stages.map(uniqueRefs).filter((stage) => stage.length > 0);
+}
+
+/** Static groups with their ancestors, one stage per depth, roots first. */
+async function groupStages(source: RegistryReader, names: readonly string[]): Promise<{ stages: ResourceRef[][]; all: string[] }> {
+  const parentOf = new Map<string, string | undefined>();
+  let pending = [...new Set(names)];
+  while (pending.length > 0) {
+    const next: string[] = [];
+    for (const name of pending) {
+      if (parentOf.has(name)) continue;
+      const group = await source.getThingGroup(name);
+      const parent = group?.kind === 'static' ? group.parentName : undefined;
+      parentOf.set(name, parent);
+      if (parent !== undefined && !parentOf.has(parent)) next.push(parent);
+    }
+    pending = next;
+  }
+  const depthOf = (name: string): number => {
+    let depth = 0;
+    for (let p = parentOf.get(name); p !== undefined && depth < 100; p = parentOf.get(p)) depth += 1;
+    return depth;
+  };
+  const stages: ResourceRef[][] = [];
+  for (const name of [...parentOf.keys()].sort()) {
+    const depth = depthOf(name);
+    (stages[depth] ??= []).push({ kind: 'thingGroup', name });
+  }
+  return { stages: stages.filter((s) => s !== undefined), all: [...parentOf.keys()] };
+}
+
+const certTarget = (certificateId: string): PolicyTarget => ({ kind: 'certificate', certificateId });
+const groupTarget = (groupName: string): PolicyTarget => ({ kind: 'thingGroup', groupName });
+const policyRefs = (names: readonly string[]): ResourceRef[] => names.map((name) => ({ kind: 'policy', name }));
+
+async function dependencyStages(source: RegistryReader, ref: ResourceRef): Promise<ResourceRef[][]> {
+  switch (ref.kind) {
+    case 'thing': {
+      const thing = await source.getThing(ref.name);
+      if (thing === undefined) return [[ref]];
+      const groups = await groupStages(source, thing.groupNames);
+      const attachments = await source.listThingPrincipals(thing.name);
+      const certs = (await Promise.all(attachments.map((a) => source.getCertificate(a.certificateId)))).filter((c) => c !== undefined);
+      const targets = [...certs.map((c) => certTarget(c.certificateId)), ...groups.all.map(groupTarget)];
+      const policies = (await Promise.all(targets.map((t) => source.listAttachedPolicies(t)))).flat();
+      return [
+        thing.thingTypeName === undefined ? [] : [{ kind: 'thingType', name: thing.thingTypeName }],
+        ...groups.stages,
+        policyRefs(policies),
+        certs.flatMap((c) => (c.caCertificateId === undefined ? [] : [{ kind: 'caCertificate' as const, certificateId: c.caCertificateId }])),
+        certs.map((c) => ({ kind: 'certificate' as const, certificateId: c.certificateId })),
+        [ref],
+        [{ kind: 'thingPrincipals', thingName: thing.name }, ...targets.map((target) => ({ kind: 'policyAttachments' as const, target }))],
+      ];
+    }
+    case 'certificate': {
+      const cert = await source.getCertificate(ref.certificateId);
+      if (cert === undefined) return [[ref]];
+      const policies = await source.listAttachedPolicies(certTarget(cert.certificateId));
+      const things = await source.listPrincipalThings(cert.certificateId);
+      return [
+        policyRefs(policies),
+        cert.caCertificateId === undefined ? [] : [{ kind: 'caCertificate', certificateId: cert.caCertificateId }],
+        [ref],
+        [
+          { kind: 'policyAttachments', target: certTarget(cert.certificateId) },
+          ...things.map((a) => ({ kind: 'thingPrincipals' as const, thingName: a.thingName })),
+        ],
+      ];
+    }
+    case 'thingGroup': {
+      const group = await source.getThingGroup(ref.name);
+      if (group === undefined || group.kind === 'dynamic') return [[ref]];
+      const groups = await groupStages(source, [group.name]);
+      const policies = await source.listAttachedPolicies(groupTarget(group.name));
+      // Ancestors first; the group itself sits in the last group stage.
+      return [policyRefs(policies), ...groups.stages, [{ kind: 'policyAttachments', target: groupTarget(group.name) }]];
+    }
+    case 'thingPrincipals': {
+      if ((await source.getThing(ref.thingName)) === undefined) return [[ref]];
+      const attachments = await source.listThingPrincipals(ref.thingName);
+      return [attachments.map((a) => ({ kind: 'certificate' as const, certificateId: a.certificateId })), [ref]];
+    }
+    case 'policyAttachments': {
+      const t = ref.target;
+      const parent = t.kind === 'certificate' ? await source.getCertificate(t.certificateId) : await source.getThingGroup(t.groupName);
+      if (parent === undefined) return [[ref]];
+      return [policyRefs(await source.listAttachedPolicies(t)), [ref]];
+    }
+    case 'thingType':
+    case 'policy':
+    case 'caCertificate':
+      return [[ref]];
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * The sync entry points: `syncResources` converges the target for a few refs (the event path), and
+ * `reconcile` converges the whole fleet in process. Both read, diff, plan and apply; a target that
+ * already matches gets no write call at all.
+ */
+import type { RegistrySnapshot } from './model';
+import type { RegistryReader, RegistryWriter, ThingFilter } from './port';
+import { diff, type Difference } from './diff';
+import { plan, type Plan } from './plan';
+import { apply, type ApplyResult, type KindSummary, type Outcome } from './apply';
+import { silentLogger, type Logger } from './logger';
+import { DEFAULT_DELETE_MODE, type DeleteMode, type MassDeleteSettings } from './safety';
+import {
+  mergeSnapshots,
+  readAll,
+  readResources,
+  refKey,
+  snapshotRefs,
+  supportingRefs,
+  uniqueRefs,
+  type ResourceRef,
+} from './scope';
+
+/** The target region: read to compare, written to converge. */
+export interface SyncTarget {
+  reader: RegistryReader;
+  writer: RegistryWriter;
+}
+
+/** Options shared by both entry points. */
+export interface SyncOptions {
+  /** Defaults to the source reader's region (the region policy ARNs are rewritten from). */
+  sourceRegion?: string;
+  /** Defaults to the target reader's region. */
+  targetRegion?: string;
+  /** Default `retain`. */
+  deleteMode?: DeleteMode;
+  allowMassDelete?: boolean;
+  /** The base of the mass-delete limit for event-driven syncs (0 when absent: limit 1). */
+  targetThingCount?: number;
+  massDelete?: MassDeleteSettings;
+  /** Reads and writes in flight at once (default 8). */
+  concurrency?: number;
+  logger?: Logger;
+}
+
+/** What a sync did: the differences found, the plan, every outcome and the counts. */
+export interface SyncResult {
+  differences: Difference[];
+  plan: Plan;
+  outcomes: Outcome[];
+  summary: ApplyResult['summary'];
+  totals: KindSummary;
+}
+
+const NOTHING_APPLIED: Pick<SyncResult, 'outcomes' | 'summary' | 'totals'> = {
+  outcomes: [],
+  summary: {},
+  totals: { created: 0, updated: 0, deleted: 0, skipped: 0, failed: 0 },
+};
+
+function regionsOf(source: RegistryReader, target: SyncTarget, options: SyncOptions) {
+  return { sourceRegion: options.sourceRegion ?? source.region, targetRegion: options.targetRegion ?? target.reader.region };
+}
+
+function planFor(differences: Difference[], source: RegistryReader, target: SyncTarget, options: SyncOptions, targetThingCount?: number): Plan {
+  return plan(differences, {
+    ...regionsOf(source, target, options),
+    deleteMode: options.deleteMode ?? DEFAULT_DELETE_MODE,
+    allowMassDelete: options.allowMassDelete ?? false,
+    ...(targetThingCount === undefined ? {} : { targetThingCount }),
+    ...(options.massDelete === undefined ? {} : { massDelete: options.massDelete }),
+  });
+}
+
+async function applyIfNeeded(p: Plan, target: SyncTarget, options: SyncOptions, logger: Logger) {
+  if (p.operations.length === 0 && p.skipped.length === 0 && p.invalid.length === 0) return NOTHING_APPLIED;
+  return apply(p, target, { logger, ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }) });
+}
+
+/**
+ * Converges the target for exactly these refs (plus what their sync needs: see `supportingRefs`):
+ * reads both regions with the same scope, diffs, plans and applies.
+ */
+export async function syncResources(
+  source: RegistryReader,
+  target: SyncTarget,
+  refs: readonly ResourceRef[],
+  options: SyncOptions = {},
+): Promise<SyncResult> {
+  const logger = (options.logger ?? silentLogger).child?.({ refs: refs.map(refKey) }) ?? options.logger ?? silentLogger;
+  const read = { concurrency: options.concurrency ?? 8 };
+  const scope = uniqueRefs(refs);
+  let sourceSnapshot = await readResources(source, scope, read);
+  let targetSnapshot = await readResources(target.reader, scope, read);
+  const known = new Set(scope.map(refKey));
+  const more = (await supportingRefs(target.reader, sourceSnapshot, targetSnapshot, options.deleteMode ?? DEFAULT_DELETE_MODE)).filter(
+    (ref) => !known.has(refKey(ref)),
+  );
+  if (more.length > 0) {
+    sourceSnapshot = mergeSnapshots(sourceSnapshot, await readResources(source, more, read));
+    targetSnapshot = mergeSnapshots(targetSnapshot, await readResources(target.reader, more, read));
+  }
+  const differences = diff(sourceSnapshot, targetSnapshot, regionsOf(source, target, options));
+  const p = planFor(differences, source, target, options, options.targetThingCount);
+  const applied = await applyIfNeeded(p, target, options, logger);
+  return { differences, plan: p, ...applied };
+}
+
+/** Options of {@link reconcile}. */
+export interface ReconcileOptions extends SyncOptions {
+  /** Only the matching things and what is reachable from them. */
+  thingFilter?: ThingFilter;
+  /** Diff and plan, but write nothing. */
+  dryRun?: boolean;
+}
+
+/** What a reconcile found and did (`outcomes` empty on a dry run). */
+export interface ReconcileResult extends SyncResult {
+  dryRun: boolean;
+}
+
+/** Reads both scopes and completes each side with what only the other side's scope reached. */
+async function readBoth(source: RegistryReader, target: RegistryReader, options: ReconcileOptions): Promise<[RegistrySnapshot, RegistrySnapshot]> {
+  const read = { concurrency: options.concurrency ?? 8, ...(options.thingFilter ? { thingFilter: options.thingFilter } : {}) };
+  const [s, t] = await Promise.all([readAll(source, read), readAll(target, read)]);
+  if (options.thingFilter === undefined) return [s, t];
+  // A filtered scope differs per region (a thing whose type changed matches in one region only); read
+  // in each region what the other reached, so that "absent" really means absent.
+  const sKeys = new Set(snapshotRefs(s).map(refKey));
+  const tKeys = new Set(snapshotRefs(t).map(refKey));
+  const onlyT = snapshotRefs(t).filter((r) => !sKeys.has(refKey(r)));
+  const onlyS = snapshotRefs(s).filter((r) => !tKeys.has(refKey(r)));
+  const [s2, t2] = await Promise.all([readResources(source, onlyT, read), readResources(target, onlyS, read)]);
+  return [mergeSnapshots(s, s2), mergeSnapshots(t, t2)];
+}
+
+/**
+ * Converges the whole fleet (or the filtered part of it) in process: reads both regions, diffs, plans
+ * with the mass-delete limit based on the target's thing count, and applies unless `dryRun`.
+ */
+export async function reconcile(source: RegistryReader, target: SyncTarget, options: ReconcileOptions = {}): Promise<ReconcileResult> {
+  const logger = options.logger ?? silentLogger;
+  const [sourceSnapshot, targetSnapshot] = await readBoth(source, target.reader, options);
+  const differences = diff(sourceSnapshot, targetSnapshot, regionsOf(source, target, options));
+  const p = planFor(differences, source, target, options, options.targetThingCount ?? targetSnapshot.things.length);
+  logger.info('reconcile planned', { differences: differences.length, operations: p.operations.length, dryRun: options.dryRun ?? false });
+  if (options.dryRun) return { differences, plan: p, ...NOTHING_APPLIED, dryRun: true };
+  const applied = await applyIfNeeded(p, target, options, logger);
+  return { differences, plan: p, ...applied, dryRun: false };
+}

@@ -1,0 +1,139 @@
+import { dependencies, readAll, readResources, ResourceRefSchema, snapshotRefs, refKey, type ResourceRef } from '../../lib/core/scope';
+import { buildFleet, registries, type Fleet } from './fleet';
+
+describe('ResourceRefSchema', () => {
+  it('accepts every ref kind', () => {
+    const id = 'a'.repeat(64);
+    const refs = [
+      { kind: 'thingType', name: 'sensor' },
+      { kind: 'thingGroup', name: 'g' },
+      { kind: 'policy', name: 'p.1' },
+      { kind: 'caCertificate', certificateId: id },
+      { kind: 'certificate', certificateId: id },
+      { kind: 'thing', name: 't' },
+      { kind: 'thingPrincipals', thingName: 't' },
+      { kind: 'policyAttachments', target: { kind: 'thingGroup', groupName: 'g' } },
+    ];
+    for (const ref of refs) expect(ResourceRefSchema.parse(ref)).toEqual(ref);
+  });
+
+  it('rejects an unknown kind and a bad certificate ID, naming the field', () => {
+    expect(ResourceRefSchema.safeParse({ kind: 'jobs', name: 'x' }).success).toBe(false);
+    const bad = ResourceRefSchema.safeParse({ kind: 'certificate', certificateId: 'XYZ' });
+    expect(bad.error?.issues[0]?.path).toEqual(['certificateId']);
+  });
+});
+
+describe('scoped reads', () => {
+  let fleet: Fleet;
+  beforeAll(async () => {
+    fleet = await buildFleet(registries().source);
+  });
+  const reader = () => fleet.source;
+
+  it('reads exactly the named resources, and nothing for an absent one', async () => {
+    const before = reader().calls.length;
+    const snapshot = await readResources(reader(), [
+      { kind: 'thing', name: 'sensor-1' },
+      { kind: 'thing', name: 'nobody' },
+      { kind: 'policy', name: 'device' },
+    ]);
+    expect(snapshot.things.map((t) => t.name)).toEqual(['sensor-1']);
+    expect(snapshot.policies.map((p) => p.name)).toEqual(['device']);
+    expect(snapshot.certificates).toEqual([]);
+    expect(reader().calls.slice(before).map((c) => c.method).sort()).toEqual(['getPolicy', 'getThing', 'getThing']);
+  });
+
+  it('reads a relationship ref with its parent, each resource once', async () => {
+    const { c1 } = fleet.certificates;
+    const before = reader().calls.length;
+    const snapshot = await readResources(reader(), [
+      { kind: 'thingPrincipals', thingName: 'sensor-1' },
+      { kind: 'thing', name: 'sensor-1' },
+      { kind: 'policyAttachments', target: { kind: 'certificate', certificateId: c1.certificateId } },
+    ]);
+    expect(snapshot.things.map((t) => t.name)).toEqual(['sensor-1']);
+    expect(snapshot.certificates.map((c) => c.certificateId)).toEqual([c1.certificateId]);
+    expect(snapshot.thingPrincipalAttachments).toEqual([{ thingName: 'sensor-1', certificateId: c1.certificateId, type: 'EXCLUSIVE_THING' }]);
+    expect(snapshot.policyAttachments).toEqual([{ policyName: 'device', target: { kind: 'certificate', certificateId: c1.certificateId } }]);
+    expect(reader().calls.slice(before).filter((c) => c.method === 'getThing')).toHaveLength(1);
+  });
+
+  it('reads the whole registry', async () => {
+    const snapshot = await readAll(reader(), { concurrency: 3 });
+    expect(snapshot.things).toHaveLength(5);
+    expect(snapshot.thingGroups).toHaveLength(4);
+    expect(snapshot.certificates).toHaveLength(5);
+    expect(snapshot.caCertificates).toHaveLength(1);
+    expect(snapshot.policyAttachments).toHaveLength(4);
+    expect(snapshot.thingPrincipalAttachments).toHaveLength(4);
+  });
+
+  it('reads only what a thing filter reaches: types, groups with ancestors, certificates, CAs, policies, attachments', async () => {
+    const snapshot = await readAll(reader(), { thingFilter: { namePrefix: 'sensor-1' } });
+    expect(snapshot.things.map((t) => t.name)).toEqual(['sensor-1']);
+    expect(snapshot.thingTypes.map((t) => t.name)).toEqual(['sensor']);
+    expect(snapshot.thingGroups.map((g) => g.name)).toEqual(['floor-1', 'site-a']);
+    expect(snapshot.certificates.map((c) => c.certificateId)).toEqual([fleet.certificates.c1.certificateId]);
+    expect(snapshot.caCertificates.map((c) => c.certificateId)).toEqual([fleet.certificates.ca.certificateId]);
+    expect(snapshot.policies.map((p) => p.name)).toEqual(['device', 'site-ops']);
+    expect(snapshot.policyAttachments.map((a) => a.policyName).sort()).toEqual(['device', 'site-ops']);
+  });
+
+  it('lists the refs that cover a snapshot', async () => {
+    const snapshot = await readAll(reader(), { thingFilter: { namePrefix: 'sensor-1' } });
+    expect(snapshotRefs(snapshot).map(refKey)).toEqual(
+      expect.arrayContaining(['thing:sensor-1', 'thingPrincipals:sensor-1', `policyAttachments:cert:${fleet.certificates.c1.certificateId}`, 'policyAttachments:group:site-a']),
+    );
+  });
+});
+
+describe('dependencies', () => {
+  let fleet: Fleet;
+  beforeAll(async () => {
+    fleet = await buildFleet(registries().source);
+  });
+  const keys = (stages: ResourceRef[][]) => stages.map((s) => s.map(refKey));
+
+  it('orders a thing after its type, groups (parents first), policies, CA and certificates, then its relationships', async () => {
+    const { c1, ca } = fleet.certificates;
+    expect(keys(await dependencies(fleet.source, { kind: 'thing', name: 'sensor-1' }))).toEqual([
+      ['thingType:sensor'],
+      ['thingGroup:site-a'],
+      ['thingGroup:floor-1'],
+      ['policy:device', 'policy:site-ops'],
+      [`caCertificate:${ca.certificateId}`],
+      [`certificate:${c1.certificateId}`],
+      ['thing:sensor-1'],
+      ['thingPrincipals:sensor-1', `policyAttachments:cert:${c1.certificateId}`, 'policyAttachments:group:floor-1', 'policyAttachments:group:site-a'],
+    ]);
+  });
+
+  it('orders a certificate after its policies and CA, then its attachments and the things it is attached to', async () => {
+    const { c1, ca } = fleet.certificates;
+    expect(keys(await dependencies(fleet.source, { kind: 'certificate', certificateId: c1.certificateId }))).toEqual([
+      ['policy:device'],
+      [`caCertificate:${ca.certificateId}`],
+      [`certificate:${c1.certificateId}`],
+      [`policyAttachments:cert:${c1.certificateId}`, 'thingPrincipals:sensor-1'],
+    ]);
+  });
+
+  it('orders a group after its policies and ancestors', async () => {
+    expect(keys(await dependencies(fleet.source, { kind: 'thingGroup', name: 'floor-2' }))).toEqual([
+      ['thingGroup:site-a'],
+      ['thingGroup:floor-2'],
+      ['policyAttachments:group:floor-2'],
+    ]);
+  });
+
+  it.each<ResourceRef>([
+    { kind: 'thing', name: 'deleted' },
+    { kind: 'certificate', certificateId: 'e'.repeat(64) },
+    { kind: 'thingGroup', name: 'deleted' },
+    { kind: 'policy', name: 'device' },
+    { kind: 'thingType', name: 'sensor' },
+  ])('yields just the ref for %j (absent in the source, or needing nothing first)', async (ref) => {
+    expect(await dependencies(fleet.source, ref)).toEqual([[ref]]);
+  });
+});
