@@ -1,0 +1,135 @@
+/**
+ * A local two-region AWS IoT control-plane emulator that the real `@aws-sdk/client-iot` talks to through
+ * `endpoint`. One HTTP server serves every region (read from the SigV4 credential scope), each with its
+ * own registry, AWS's errors, pagination, per-API quotas, injectable faults and registry/CloudTrail events.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import type { EmulatorEvents } from './events';
+import { CertificateIssuer } from './issuer';
+import { EmulatorCore, type EmulatorStats, type RuntimeSettings } from './server';
+
+export type { CloudTrailEnvelope, CloudTrailEvent, EmulatorEvent, EmulatorEvents, EventListener, RegistryEvent, SubscribeOptions } from './events';
+export type { EmulatorStats, OperationCounts } from './server';
+export { DEFAULT_TPS, defaultTps } from './quotas';
+export { ROUTES } from './router';
+
+/** How the emulator starts. */
+export interface EmulatorOptions {
+  /** Interface to bind (default 127.0.0.1). */
+  host?: string;
+  /** Port to listen on (default 0: any free port). */
+  port?: number;
+  /** Account ID used in every ARN (default 123456789012). */
+  accountId?: string;
+  /** Multiplies every API's default TPS; 0 turns quotas off (default 1). */
+  quotaScale?: number;
+  /** Share of calls answered InternalFailureException/ServiceUnavailableException (default 0). */
+  faultRate?: number;
+  /** Share of calls answered ThrottlingException on top of the quotas (default 0). */
+  throttleRate?: number;
+  /** Milliseconds added before every AWS API answer (default 0). */
+  latencyMs?: number;
+  /** How long a thing type must stay deprecated before it can be deleted (default 300000, as AWS). */
+  thingTypeDeletionDelayMs?: number;
+  /** Whether regions start with the registry event types enabled (default 'none', as AWS). */
+  registryEvents?: 'all' | 'none';
+  /** Seed of the fault-injection PRNG. */
+  seed?: number;
+}
+
+/** A started emulator. */
+export interface RunningEmulator {
+  /** Base URL to pass as the SDK's `endpoint`. */
+  url: string;
+  port: number;
+  events: EmulatorEvents;
+  /** Requests, throttled and faulted counts by region and operation. */
+  stats(): EmulatorStats;
+  resetStats(): void;
+  /** Changes quotas, faults or latency while running. */
+  configure(changes: Partial<Pick<EmulatorOptions, 'quotaScale' | 'faultRate' | 'throttleRate' | 'latencyMs'>>): void;
+  /** Empties one region's registry (or all). */
+  reset(region?: string): void;
+  /** A JSON view of one region's registry (or all regions). */
+  dump(region?: string): Record<string, unknown>;
+  close(): Promise<void>;
+}
+
+const optionsSchema = z
+  .object({
+    host: z.string().min(1).optional(),
+    port: z.number().int().min(0).max(65535).optional(),
+    accountId: z.string().regex(/^\d{12}$/, 'accountId must be 12 digits').optional(),
+    quotaScale: z.number().min(0).optional(),
+    faultRate: z.number().min(0).max(1).optional(),
+    throttleRate: z.number().min(0).max(1).optional(),
+    latencyMs: z.number().min(0).optional(),
+    thingTypeDeletionDelayMs: z.number().min(0).optional(),
+    registryEvents: z.enum(['all', 'none']).optional(),
+    seed: z.number().int().optional(),
+  })
+  .strict();
+
+/** Starts the emulator's HTTP server; resolves once it listens. */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const o = optionsSchema.parse(options);
+  const settings: RuntimeSettings = {
+    quotaScale: o.quotaScale ?? 1,
+    faultRate: o.faultRate ?? 0,
+    throttleRate: o.throttleRate ?? 0,
+    latencyMs: o.latencyMs ?? 0,
+  };
+  const core = new EmulatorCore(
+    settings,
+    {
+      accountId: o.accountId ?? '123456789012',
+      thingTypeDeletionDelayMs: o.thingTypeDeletionDelayMs ?? 300_000,
+      registryEvents: o.registryEvents ?? 'none',
+      ...(o.seed !== undefined ? { seed: o.seed } : {}),
+    },
+    await CertificateIssuer.create(),
+  );
+  const server: Server = createServer({ keepAlive: true }, (req, res) => {
+    core.handle(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+  const host = o.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    events: core.events,
+    stats: () => core.getStats(),
+    resetStats: () => core.resetStats(),
+    configure: (changes) => core.configure(changes),
+    reset: (region) => core.reset(region),
+    dump: (region) => core.dump(region),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** Starts the emulator for the CLI; the first printed line is `listening on http://HOST:PORT`. */
+export async function runEmulatorCommand(options: EmulatorOptions, print: (line: string) => void): Promise<RunningEmulator> {
+  const emulator = await startEmulator({ port: 4566, ...options });
+  print(`listening on ${emulator.url}`);
+  const o = { quotaScale: options.quotaScale ?? 1, faultRate: options.faultRate ?? 0, throttleRate: options.throttleRate ?? 0, latencyMs: options.latencyMs ?? 0 };
+  print(`account ${options.accountId ?? '123456789012'}; quotaScale ${o.quotaScale}${o.quotaScale === 0 ? ' (quotas off)' : ''}; faultRate ${o.faultRate}; throttleRate ${o.throttleRate}; latencyMs ${o.latencyMs}`);
+  print(`admin: ${emulator.url}/_emulator/{stats,dump?region=,events?region=,config} and POST ${emulator.url}/_emulator/reset?region=`);
+  return emulator;
+}

@@ -1,0 +1,198 @@
+/**
+ * One region's registry, held in memory. Records keep times in epoch milliseconds; the operations turn
+ * them into the API's epoch seconds. Every map is keyed by the resource's name (or certificate ID).
+ */
+import type { X509Certificate } from 'node:crypto';
+import type { DynamicQuery } from './query';
+
+/** A thing. */
+export interface ThingRecord {
+  name: string;
+  id: string;
+  arn: string;
+  typeName?: string;
+  attributes: Record<string, string>;
+  version: number;
+  billingGroupName?: string;
+}
+
+/** A thing type. */
+export interface ThingTypeRecord {
+  name: string;
+  id: string;
+  arn: string;
+  properties: { thingTypeDescription?: string; searchableAttributes?: string[]; mqtt5Configuration?: unknown };
+  deprecated: boolean;
+  deprecationDate?: number;
+  creationDate: number;
+}
+
+/** A static or dynamic thing group (dynamic ones have `dynamic`). */
+export interface ThingGroupRecord {
+  name: string;
+  id: string;
+  arn: string;
+  parentName?: string;
+  description?: string;
+  attributes: Record<string, string>;
+  version: number;
+  creationDate: number;
+  dynamic?: { queryString: string; indexName: string; queryVersion: string; query: DynamicQuery };
+  /** Static members, by thing name. */
+  members: Set<string>;
+}
+
+/** A billing group. */
+export interface BillingGroupRecord {
+  name: string;
+  id: string;
+  arn: string;
+  description?: string;
+  version: number;
+  creationDate: number;
+  members: Set<string>;
+}
+
+/** Device-certificate statuses of the API model. */
+export type CertificateStatus = 'ACTIVE' | 'INACTIVE' | 'REVOKED' | 'PENDING_TRANSFER' | 'REGISTER_INACTIVE' | 'PENDING_ACTIVATION';
+
+/** A registered device certificate (never a private key). */
+export interface CertificateRecord {
+  id: string;
+  arn: string;
+  pem: string;
+  status: CertificateStatus;
+  mode: 'DEFAULT' | 'SNI_ONLY';
+  caCertificateId?: string;
+  creationDate: number;
+  lastModifiedDate: number;
+  customerVersion: number;
+  generationId: string;
+  notBefore: number;
+  notAfter: number;
+  /** Registration order, the ListCertificates order. */
+  seq: number;
+}
+
+/** A registered CA certificate. */
+export interface CaCertificateRecord {
+  id: string;
+  arn: string;
+  pem: string;
+  x509: X509Certificate;
+  status: 'ACTIVE' | 'INACTIVE';
+  mode: 'DEFAULT' | 'SNI_ONLY';
+  autoRegistrationStatus: 'ENABLE' | 'DISABLE';
+  registrationConfig?: Record<string, unknown>;
+  creationDate: number;
+  lastModifiedDate: number;
+  customerVersion: number;
+  generationId: string;
+  notBefore: number;
+  notAfter: number;
+  seq: number;
+}
+
+/** One version of a policy. */
+export interface PolicyVersionRecord {
+  versionId: string;
+  document: string;
+  createDate: number;
+}
+
+/** A policy with its versions. */
+export interface PolicyRecord {
+  name: string;
+  arn: string;
+  versions: Map<string, PolicyVersionRecord>;
+  defaultVersionId: string;
+  nextVersionNumber: number;
+  creationDate: number;
+  lastModifiedDate: number;
+  generationId: string;
+  seq: number;
+}
+
+/** How a principal is attached to a thing. */
+export type ThingPrincipalType = 'EXCLUSIVE_THING' | 'NON_EXCLUSIVE_THING';
+
+/** The event-configuration keys of UpdateEventConfigurations. */
+export const EVENT_CONFIG_KEYS = [
+  'THING',
+  'THING_GROUP',
+  'THING_TYPE',
+  'THING_GROUP_MEMBERSHIP',
+  'THING_GROUP_HIERARCHY',
+  'THING_TYPE_ASSOCIATION',
+  'JOB',
+  'JOB_EXECUTION',
+  'POLICY',
+  'CERTIFICATE',
+  'CA_CERTIFICATE',
+] as const;
+
+/** One of the event-configuration keys. */
+export type EventConfigKey = (typeof EVENT_CONFIG_KEYS)[number];
+
+/** Everything one region holds. */
+export interface RegionState {
+  things: Map<string, ThingRecord>;
+  thingTypes: Map<string, ThingTypeRecord>;
+  thingGroups: Map<string, ThingGroupRecord>;
+  billingGroups: Map<string, BillingGroupRecord>;
+  certificates: Map<string, CertificateRecord>;
+  caCertificates: Map<string, CaCertificateRecord>;
+  policies: Map<string, PolicyRecord>;
+  /** policy name → targets (cert ARNs, thing-group ARNs, Cognito IDs). */
+  policyTargets: Map<string, Set<string>>;
+  /** target → policy names. */
+  targetPolicies: Map<string, Set<string>>;
+  /** thing name → principal → type. */
+  thingPrincipals: Map<string, Map<string, ThingPrincipalType>>;
+  /** principal → thing name → type. */
+  principalThings: Map<string, Map<string, ThingPrincipalType>>;
+  eventConfig: { enabled: Record<EventConfigKey, boolean>; creationDate: number; lastModifiedDate: number };
+  /** Monotonic counter for creation order. */
+  seq: number;
+}
+
+/** A fresh, empty region; `registryEvents` says whether the registry event types start enabled. */
+export function emptyRegion(now: number, registryEvents: 'all' | 'none'): RegionState {
+  const enabled = Object.fromEntries(EVENT_CONFIG_KEYS.map((k) => [k, false])) as Record<EventConfigKey, boolean>;
+  if (registryEvents === 'all') {
+    for (const k of ['THING', 'THING_GROUP', 'THING_TYPE', 'THING_GROUP_MEMBERSHIP', 'THING_GROUP_HIERARCHY', 'THING_TYPE_ASSOCIATION'] as const) {
+      enabled[k] = true;
+    }
+  }
+  return {
+    things: new Map(),
+    thingTypes: new Map(),
+    thingGroups: new Map(),
+    billingGroups: new Map(),
+    certificates: new Map(),
+    caCertificates: new Map(),
+    policies: new Map(),
+    policyTargets: new Map(),
+    targetPolicies: new Map(),
+    thingPrincipals: new Map(),
+    principalThings: new Map(),
+    eventConfig: { enabled, creationDate: now, lastModifiedDate: now },
+    seq: 0,
+  };
+}
+
+const setOrMap = (v: unknown): unknown => {
+  if (v instanceof Set) return [...v].sort();
+  if (v instanceof Map) return Object.fromEntries([...v.entries()].sort(([a], [b]) => (String(a) < String(b) ? -1 : 1)));
+  return v;
+};
+
+/** A JSON-safe copy of a region for the admin dump (parsed X509 objects left out). */
+export function dumpRegion(state: RegionState): Record<string, unknown> {
+  return JSON.parse(
+    JSON.stringify(state, (key, value: unknown) => {
+      if (key === 'x509' || key === 'query') return undefined;
+      return setOrMap(value);
+    }),
+  ) as Record<string, unknown>;
+}
