@@ -1,0 +1,88 @@
+/**
+ * The `iot-registry-sync` command line. Every command works against real AWS (normal credential chain,
+ * AWS_PROFILE) or, with --endpoint, against any IoT-compatible endpoint such as the bundled emulator.
+ */
+import '../lib/local/polyfills';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { runReconcileCommand } from './commands/reconcile';
+import { runSyncCommand } from './commands/sync';
+import { runDemoCommand } from './commands/demo';
+import { runEmulatorCommand } from '../lib/local/emulator';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const region = (value: string) => {
+  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(value)) throw new InvalidArgumentError(`"${value}" is not an AWS region such as us-east-1`);
+  return value;
+};
+const positiveNumber = (value: string) => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`"${value}" is not a non-negative number`);
+  return n;
+};
+const positiveInteger = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a positive whole number`);
+  return n;
+};
+
+const program = new Command()
+  .name('iot-registry-sync')
+  .description('Keeps the AWS IoT Core registry of a secondary region identical to the primary.')
+  .showHelpAfterError();
+
+const regionsAndEndpoint = (command: Command) =>
+  command
+    .requiredOption('--source-region <region>', 'the primary region (read only)', region)
+    .requiredOption('--target-region <region>', 'the secondary region (converged)', region)
+    .option('--endpoint <url>', 'one IoT endpoint for both regions (e.g. the local emulator); default: AWS')
+    .option('--quota-scale <factor>', 'pace calls at this multiple of the AWS default quotas', positiveNumber, 1);
+
+regionsAndEndpoint(
+  program
+    .command('reconcile')
+    .description('Converge the whole target registry to the source, in-process (read, diff, plan, apply).'),
+)
+  .option('--dry-run', 'print the plan and write nothing', false)
+  .addOption(new Option('--delete-mode <mode>', 'what to do with what only the target has').choices(['retain', 'mirror']).default('retain'))
+  .option('--allow-mass-delete', 'let a plan delete more than the mass-delete guard allows', false)
+  .option('--json', 'print the summary as JSON', false)
+  .action(async (options) => {
+    process.exitCode = await runReconcileCommand(options);
+  });
+
+regionsAndEndpoint(
+  program.command('sync').description('Run the sync state machine locally for one EventBridge event, with the real handlers.'),
+)
+  .requiredOption('--event <file>', 'the EventBridge event as AWS delivers it, or - for standard input')
+  .addOption(new Option('--delete-mode <mode>', 'what to do with what only the target has').choices(['retain', 'mirror']).default('retain'))
+  .option('--json', 'print the execution as JSON', false)
+  .action(async (options) => {
+    process.exitCode = await runSyncCommand(options);
+  });
+
+program
+  .command('demo')
+  .description('Start the emulator, build a fleet in the primary, sync it event by event, change it, and show the secondary following.')
+  .option('--devices <n>', 'devices in the generated fleet', positiveInteger, 300)
+  .option('--quota-scale <factor>', 'emulated AWS quotas multiplied by this', positiveNumber, 20)
+  .action(async (options) => {
+    process.exitCode = await runDemoCommand(options);
+  });
+
+program
+  .command('emulator')
+  .description('Serve the local two-region AWS IoT control-plane emulator until interrupted.')
+  .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .option('--port <port>', 'port to listen on', positiveInteger, 4566)
+  .option('--quota-scale <factor>', 'AWS default quotas multiplied by this (0: no quotas)', positiveNumber, 1)
+  .option('--fault-rate <rate>', 'share of requests answered with a 5xx', positiveNumber, 0)
+  .option('--latency-ms <ms>', 'latency added to every request', positiveNumber, 0)
+  .action(async (options) => {
+    await runEmulatorCommand(options, (line) => console.log(line));
+  });
+
+program.parseAsync().catch((error: Error) => {
+  console.error(`error: ${error.name === 'Error' ? '' : `${error.name}: `}${error.message}`);
+  process.exitCode = 1;
+});

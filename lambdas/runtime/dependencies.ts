@@ -1,0 +1,42 @@
+/**
+ * What a sync handler needs, built once per Lambda container from the environment (clients at module
+ * scope, reused across invocations). Tests and the local runner pass their own instead.
+ */
+import type { Registry, RegistryReader } from '../../lib/core/port';
+import { jsonLinesLogger, type Logger } from '../../lib/core/logger';
+import { createIotRegistry } from '../../lib/aws/clients';
+import { readSyncEnvironment } from './config';
+
+/** The source reader, the target registry and the settings every sync handler uses. */
+export interface SyncDependencies {
+  source: RegistryReader;
+  target: Registry;
+  deleteMode: 'retain' | 'mirror';
+  logger: Logger;
+}
+
+let fromEnvironment: SyncDependencies | undefined;
+
+/** The dependencies of this Lambda container, created on first use from IRS_* variables. */
+export function environmentDependencies(): SyncDependencies {
+  if (!fromEnvironment) {
+    const env = readSyncEnvironment();
+    const logger = jsonLinesLogger({ fields: { sourceRegion: env.IRS_SOURCE_REGION, targetRegion: env.IRS_TARGET_REGION } });
+    const common = { endpoint: env.IRS_IOT_ENDPOINT, quotas: { scale: env.IRS_QUOTA_SCALE }, logger };
+    fromEnvironment = {
+      source: createIotRegistry({ ...common, region: env.IRS_SOURCE_REGION }),
+      target: createIotRegistry({ ...common, region: env.IRS_TARGET_REGION }),
+      deleteMode: env.IRS_DELETE_MODE,
+      logger,
+    };
+  }
+  return fromEnvironment;
+}
+
+/** A dependency source: fixed (tests, local runner) or lazily from the environment (Lambda). */
+export type DependencySource = SyncDependencies | (() => SyncDependencies);
+
+/** Resolves a dependency source at invocation time. */
+export function resolveDependencies(source: DependencySource): SyncDependencies {
+  return typeof source === 'function' ? source() : source;
+}

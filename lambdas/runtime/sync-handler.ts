@@ -1,0 +1,63 @@
+/**
+ * The body shared by the per-family sync Lambdas: converge one resource reference in the target.
+ * Re-runnable failures are thrown (the state machine retries them with backoff and jitter); the rest
+ * are returned as data so the other resources of the change go on.
+ */
+import { z } from 'zod';
+import { DOMAIN_ERRORS, InvalidInputError, RERUNNABLE_ERROR_NAMES } from '../../lib/core/errors';
+import { ResourceRefSchema, type ResourceRef } from '../../lib/core/scope';
+import { syncResources } from '../../lib/core/sync';
+import { parseOrThrow, RegistryChangeSchema } from '../../lib/events/normalise';
+import { resolveDependencies, type DependencySource } from './dependencies';
+
+/** The input of a per-family sync Lambda: one reference and the change it belongs to. */
+export const SyncItemInputSchema = z.looseObject({ ref: ResourceRefSchema, change: RegistryChangeSchema.optional() });
+
+/** A failed operation, as the state machine records it. */
+export interface ItemFailure {
+  kind: string;
+  key: string;
+  action: string;
+  errorName: string;
+  message: string;
+}
+
+/** What a per-family sync Lambda returns. */
+export interface SyncItemResult {
+  ref: ResourceRef;
+  failed: boolean;
+  writes: number;
+  skipped: number;
+  failures: ItemFailure[];
+}
+
+/** Builds a sync handler for the given resource kinds. */
+export function createSyncHandler(kinds: readonly ResourceRef['kind'][], deps: DependencySource) {
+  return async (input: unknown): Promise<SyncItemResult> => {
+    const { ref, change } = parseOrThrow(SyncItemInputSchema, input, '');
+    if (!kinds.includes(ref.kind)) {
+      throw new InvalidInputError(`invalid input: ref.kind: this function syncs ${kinds.join(', ')}, not ${ref.kind}`);
+    }
+    const { source, target, deleteMode, logger } = resolveDependencies(deps);
+    const log = logger.child ? logger.child({ eventId: change?.eventId, ref }) : logger;
+    const result = await syncResources(source, { reader: target, writer: target }, [ref], {
+      sourceRegion: source.region,
+      targetRegion: target.region,
+      deleteMode,
+      logger: log,
+    });
+    const failures: ItemFailure[] = result.outcomes
+      .filter((o) => o.status === 'failed')
+      .map((o) => ({ kind: o.kind, key: o.key, action: o.action, errorName: o.errorName ?? 'Error', message: o.message ?? '' }));
+    const retryable = failures.find((f) => RERUNNABLE_ERROR_NAMES.includes(f.errorName));
+    if (retryable) {
+      // Thrown by name so the state machine's Retry (backoff, jitter) takes over; re-running is safe (state-based).
+      const ErrorClass = DOMAIN_ERRORS[retryable.errorName as keyof typeof DOMAIN_ERRORS];
+      throw new ErrorClass(`${retryable.action} ${retryable.kind} ${retryable.key}: ${retryable.message}`);
+    }
+    const writes = result.outcomes.filter((o) => o.status === 'ok').length;
+    const skipped = result.outcomes.filter((o) => o.status === 'skipped').length;
+    log.info('resource synced', { writes, skipped, failed: failures.length });
+    return { ref, failed: failures.length > 0, writes, skipped, failures };
+  };
+}

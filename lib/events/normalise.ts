@@ -1,0 +1,221 @@
+/**
+ * Normalises what arrives (CloudTrail API-call events and forwarded IoT registry events) into one
+ * `RegistryChange`. Per principle 1 a change only names WHICH resource to re-read; nothing of the
+ * event's payload is applied as truth.
+ */
+import { z } from 'zod';
+import { InvalidInputError } from '../core/errors';
+import { CertificateIdSchema, PolicyNameSchema, RegistryNameSchema, ThingNameSchema } from '../core/model';
+import type { PolicyTarget } from '../core/model';
+import { ResourceRefSchema, type ResourceRef } from '../core/scope';
+import {
+  CLOUDTRAIL_DETAIL_TYPE,
+  CloudTrailDetailSchema,
+  EventBridgeEnvelopeSchema,
+  REGISTRY_EVENT_DETAIL_TYPE,
+  REGISTRY_EVENT_SOURCE,
+  RegistryEventDetailSchema,
+  type CloudTrailDetail,
+  type EventBridgeEnvelope,
+  type RegistryEventDetail,
+} from './schemas';
+
+export const RegistryChangeSchema = z.strictObject({
+  eventId: z.string().min(1),
+  eventTime: z.string().min(1),
+  sourceRegion: z.string().min(1),
+  origin: z.enum(['cloudtrail', 'registry']),
+  /** The API call (`AttachPolicy`) or registry event (`THING_EVENT:UPDATED`) that reported the change. */
+  operation: z.string().min(1),
+  ref: ResourceRefSchema,
+});
+/** One changed resource of the source region, named by its key. */
+export type RegistryChange = z.infer<typeof RegistryChangeSchema>;
+
+/** The result of normalising one event: a change to converge, or a recorded reason to ignore it. */
+export type NormalisedEvent =
+  | { status: 'change'; change: RegistryChange }
+  | { status: 'ignored'; reason: string; eventId?: string };
+
+/** Options of `normaliseEvent`. */
+export interface NormaliseOptions {
+  /** When set, events from any other region are ignored (a failback stack must not see its own writes as source changes). */
+  sourceRegion?: string;
+}
+
+/** Parses an EventBridge envelope and names the resource it changed; throws InvalidInputError naming the field. */
+export function normaliseEvent(input: unknown, options: NormaliseOptions = {}): NormalisedEvent {
+  const envelope = parseOrThrow(EventBridgeEnvelopeSchema, input, '');
+  if (options.sourceRegion && envelope.region !== options.sourceRegion) {
+    return ignored(envelope, `event from region ${envelope.region}; this sync's source region is ${options.sourceRegion}`);
+  }
+  if (envelope.source === 'aws.iot' && envelope['detail-type'] === CLOUDTRAIL_DETAIL_TYPE) {
+    return normaliseCloudTrail(envelope, parseOrThrow(CloudTrailDetailSchema, envelope.detail, 'detail'));
+  }
+  if (envelope.source === REGISTRY_EVENT_SOURCE && envelope['detail-type'] === REGISTRY_EVENT_DETAIL_TYPE) {
+    return normaliseRegistryEvent(envelope, parseOrThrow(RegistryEventDetailSchema, envelope.detail, 'detail'));
+  }
+  return ignored(envelope, `not an event this sync handles (source ${envelope.source}, detail-type ${envelope['detail-type']})`);
+}
+
+type RefFromCall = (call: CallFields) => ResourceRef;
+
+interface CallFields {
+  request: Record<string, unknown>;
+  response: Record<string, unknown>;
+}
+
+const fromThingName: RefFromCall = (c) => ({ kind: 'thing', name: thingNameOf(c.request) });
+const fromThingTypeName: RefFromCall = (c) => ({ kind: 'thingType', name: field(c.request, 'thingTypeName', RegistryNameSchema, 'requestParameters') });
+const fromThingGroupName: RefFromCall = (c) => ({ kind: 'thingGroup', name: field(c.request, 'thingGroupName', RegistryNameSchema, 'requestParameters') });
+const fromPolicyName: RefFromCall = (c) => ({ kind: 'policy', name: field(c.request, 'policyName', PolicyNameSchema, 'requestParameters') });
+const fromRequestCertificateId: RefFromCall = (c) => ({ kind: 'certificate', certificateId: field(c.request, 'certificateId', CertificateIdSchema, 'requestParameters') });
+const fromResponseCertificateId: RefFromCall = (c) => ({ kind: 'certificate', certificateId: field(c.response, 'certificateId', CertificateIdSchema, 'responseElements') });
+const fromRequestCaId: RefFromCall = (c) => ({ kind: 'caCertificate', certificateId: field(c.request, 'certificateId', CertificateIdSchema, 'requestParameters') });
+const fromResponseCaId: RefFromCall = (c) => ({ kind: 'caCertificate', certificateId: field(c.response, 'certificateId', CertificateIdSchema, 'responseElements') });
+const fromPolicyTarget: RefFromCall = (c) => ({ kind: 'policyAttachments', target: policyTargetOf(c.request, 'target') });
+const fromPolicyPrincipal: RefFromCall = (c) => ({ kind: 'policyAttachments', target: policyTargetOf(c.request, 'principal') });
+const fromThingPrincipal: RefFromCall = (c) => ({ kind: 'thingPrincipals', thingName: thingNameOf(c.request) });
+
+/** Every IoT write API whose effect this sync replicates, and which resource it names. */
+export const SYNCED_API_CALLS: Readonly<Record<string, RefFromCall>> = {
+  CreateThing: fromThingName,
+  UpdateThing: fromThingName,
+  DeleteThing: fromThingName,
+  AddThingToThingGroup: fromThingName,
+  RemoveThingFromThingGroup: fromThingName,
+  UpdateThingGroupsForThing: fromThingName,
+  AddThingToBillingGroup: fromThingName,
+  RemoveThingFromBillingGroup: fromThingName,
+  CreateThingType: fromThingTypeName,
+  UpdateThingType: fromThingTypeName,
+  DeprecateThingType: fromThingTypeName,
+  DeleteThingType: fromThingTypeName,
+  CreateThingGroup: fromThingGroupName,
+  UpdateThingGroup: fromThingGroupName,
+  DeleteThingGroup: fromThingGroupName,
+  CreateDynamicThingGroup: fromThingGroupName,
+  UpdateDynamicThingGroup: fromThingGroupName,
+  DeleteDynamicThingGroup: fromThingGroupName,
+  CreateKeysAndCertificate: fromResponseCertificateId,
+  CreateCertificateFromCsr: fromResponseCertificateId,
+  RegisterCertificate: fromResponseCertificateId,
+  RegisterCertificateWithoutCA: fromResponseCertificateId,
+  UpdateCertificate: fromRequestCertificateId,
+  DeleteCertificate: fromRequestCertificateId,
+  RegisterCACertificate: fromResponseCaId,
+  UpdateCACertificate: fromRequestCaId,
+  DeleteCACertificate: fromRequestCaId,
+  CreatePolicy: fromPolicyName,
+  CreatePolicyVersion: fromPolicyName,
+  SetDefaultPolicyVersion: fromPolicyName,
+  DeletePolicyVersion: fromPolicyName,
+  DeletePolicy: fromPolicyName,
+  AttachPolicy: fromPolicyTarget,
+  DetachPolicy: fromPolicyTarget,
+  // Deprecated, but older tools still call them.
+  AttachPrincipalPolicy: fromPolicyPrincipal,
+  DetachPrincipalPolicy: fromPolicyPrincipal,
+  AttachThingPrincipal: fromThingPrincipal,
+  DetachThingPrincipal: fromThingPrincipal,
+};
+
+function normaliseCloudTrail(envelope: EventBridgeEnvelope, detail: CloudTrailDetail): NormalisedEvent {
+  if (detail.eventSource !== 'iot.amazonaws.com') {
+    return ignored(envelope, `event source ${detail.eventSource} is not iot.amazonaws.com`);
+  }
+  const toRef = SYNCED_API_CALLS[detail.eventName];
+  if (!toRef) return ignored(envelope, `${detail.eventName} changes nothing this sync replicates`);
+  if (detail.errorCode) return ignored(envelope, `${detail.eventName} failed with ${detail.errorCode}; it changed nothing`);
+  const ref = toRef({ request: detail.requestParameters ?? {}, response: detail.responseElements ?? {} });
+  return {
+    status: 'change',
+    change: {
+      eventId: detail.eventID ?? envelope.id,
+      eventTime: detail.eventTime ?? envelope.time,
+      sourceRegion: detail.awsRegion ?? envelope.region,
+      origin: 'cloudtrail',
+      operation: detail.eventName,
+      ref,
+    },
+  };
+}
+
+/** Registry-event topics, after `$aws/events/`, and the resource each names. */
+const REGISTRY_TOPICS: { pattern: RegExp; toRef: (m: RegExpMatchArray) => ResourceRef }[] = [
+  { pattern: /^thing\/([^/]+)\/(created|updated|deleted)$/, toRef: (m) => ({ kind: 'thing', name: m[1]! }) },
+  { pattern: /^thingType\/([^/]+)\/(created|updated|deleted)$/, toRef: (m) => ({ kind: 'thingType', name: m[1]! }) },
+  { pattern: /^thingTypeAssociation\/thing\/([^/]+)\/thingType\/[^/]+\/(added|removed)$/, toRef: (m) => ({ kind: 'thing', name: m[1]! }) },
+  { pattern: /^thingGroup\/([^/]+)\/(created|updated|deleted)$/, toRef: (m) => ({ kind: 'thingGroup', name: m[1]! }) },
+  { pattern: /^thingGroupMembership\/thingGroup\/[^/]+\/thing\/([^/]+)\/(added|removed)$/, toRef: (m) => ({ kind: 'thing', name: m[1]! }) },
+  {
+    pattern: /^thingGroupHierarchy\/thingGroup\/[^/]+\/childThingGroup\/([^/]+)\/(added|removed)$/,
+    toRef: (m) => ({ kind: 'thingGroup', name: m[1]! }),
+  },
+];
+
+function normaliseRegistryEvent(envelope: EventBridgeEnvelope, detail: RegistryEventDetail): NormalisedEvent {
+  const path = detail.topic.slice('$aws/events/'.length);
+  for (const { pattern, toRef } of REGISTRY_TOPICS) {
+    const match = path.match(pattern);
+    if (!match) continue;
+    const ref = parseOrThrow(ResourceRefSchema, toRef(match), 'detail.topic');
+    return {
+      status: 'change',
+      change: {
+        eventId: detail.eventId ?? envelope.id,
+        eventTime: detail.timestamp !== undefined ? new Date(detail.timestamp).toISOString() : envelope.time,
+        sourceRegion: envelope.region,
+        origin: 'registry',
+        operation: `${detail.eventType}:${detail.operation}`,
+        ref,
+      },
+    };
+  }
+  return ignored(envelope, `registry topic ${detail.topic} is not one this sync replicates`);
+}
+
+function ignored(envelope: EventBridgeEnvelope, reason: string): NormalisedEvent {
+  return { status: 'ignored', reason, eventId: envelope.id };
+}
+
+function thingNameOf(request: Record<string, unknown>): string {
+  if (request.thingName === undefined && typeof request.thingArn === 'string') {
+    return parseOrThrow(ThingNameSchema, arnResource(request.thingArn, 'thing', 'detail.requestParameters.thingArn'), 'detail.requestParameters.thingArn');
+  }
+  return field(request, 'thingName', ThingNameSchema, 'requestParameters');
+}
+
+function policyTargetOf(request: Record<string, unknown>, name: 'target' | 'principal'): PolicyTarget {
+  const path = `detail.requestParameters.${name}`;
+  const value = field(request, name, z.string().min(1), 'requestParameters');
+  if (/^arn:[^:]+:iot:[^:]*:[^:]*:cert\//.test(value)) {
+    return { kind: 'certificate', certificateId: parseOrThrow(CertificateIdSchema, arnResource(value, 'cert', path), path) };
+  }
+  if (/^arn:[^:]+:iot:[^:]*:[^:]*:thinggroup\//.test(value)) {
+    return { kind: 'thingGroup', groupName: parseOrThrow(RegistryNameSchema, arnResource(value, 'thinggroup', path), path) };
+  }
+  throw new InvalidInputError(`invalid input: ${path}: ${JSON.stringify(value)} is neither a certificate nor a thing-group ARN (Cognito identities are not replicated)`);
+}
+
+/** The name after `<type>/` in an IoT ARN's resource part. */
+function arnResource(arn: string, type: string, path: string): string {
+  const resource = arn.split(':').slice(5).join(':');
+  if (!resource.startsWith(`${type}/`)) {
+    throw new InvalidInputError(`invalid input: ${path}: ${JSON.stringify(arn)} is not an IoT ${type} ARN`);
+  }
+  return resource.slice(type.length + 1);
+}
+
+function field<T>(record: Record<string, unknown>, name: string, schema: z.ZodType<T>, prefix: string): T {
+  return parseOrThrow(schema, record[name], `${prefix ? `detail.${prefix}.` : ''}${name}`);
+}
+
+/** Parses with zod and turns the first issue into an InvalidInputError that names the field path. */
+export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, path: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const where = [path, ...(issue?.path ?? []).map(String)].filter(Boolean).join('.') || '(root)';
+  throw new InvalidInputError(`invalid input: ${where}: ${issue?.message ?? 'invalid'}`, { cause: result.error });
+}

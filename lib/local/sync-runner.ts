@@ -1,0 +1,61 @@
+/**
+ * The sync state machine, locally: `statemachine/sync.asl.json` run unchanged with the real Lambda
+ * handlers. The dead-letter queue and the "Registry Sync Failed" events land in memory, where the
+ * CLI prints them and tests read them.
+ */
+import * as resolveChange from '../../lambdas/resolve-change';
+import * as syncThingType from '../../lambdas/sync-thing-type';
+import * as syncThingGroup from '../../lambdas/sync-thing-group';
+import * as syncPolicy from '../../lambdas/sync-policy';
+import * as syncCertificate from '../../lambdas/sync-certificate';
+import * as syncThing from '../../lambdas/sync-thing';
+import * as syncAttachments from '../../lambdas/sync-attachments';
+import * as finishSync from '../../lambdas/finish-sync';
+import type { SyncDependencies } from '../../lambdas/runtime/dependencies';
+import { loadDefinition, runLocalExecution, type LocalExecution, type RunOptions } from './state-machine';
+
+/** Placeholder ARNs for the local run; each Task they name is overridden by a local handler. */
+export const LOCAL_SYNC_SUBSTITUTIONS: Record<string, string> = Object.fromEntries([
+  ...['ResolveChange', 'SyncThingType', 'SyncThingGroup', 'SyncPolicy', 'SyncCertificate', 'SyncThing', 'SyncAttachments', 'FinishSync'].map((name) => [
+    `${name}FunctionArn`,
+    `arn:aws:lambda:us-east-1:000000000000:function:${name}`,
+  ]),
+  ['DeadLetterQueueUrl', 'https://sqs.us-east-1.amazonaws.com/000000000000/local-dead-letter-queue'],
+  ['EventBusName', 'default'],
+]);
+
+/** Runs sync executions locally and keeps what the failure path recorded. */
+export class LocalSyncRunner {
+  /** Message bodies sent to the dead-letter queue. */
+  readonly deadLetters: unknown[] = [];
+  /** Detail of each "Registry Sync Failed" event. */
+  readonly failureEvents: unknown[] = [];
+  private readonly definition = loadDefinition('sync.asl.json', LOCAL_SYNC_SUBSTITUTIONS);
+  private readonly handlers: Record<string, (input: never) => Promise<unknown>>;
+
+  constructor(deps: SyncDependencies, private readonly options: RunOptions = {}) {
+    this.handlers = {
+      ResolveChange: resolveChange.createHandler(deps),
+      SyncThingType: syncThingType.createHandler(deps),
+      SyncThingGroup: syncThingGroup.createHandler(deps),
+      SyncPolicy: syncPolicy.createHandler(deps),
+      SyncCertificate: syncCertificate.createHandler(deps),
+      SyncThing: syncThing.createHandler(deps),
+      SyncAttachments: syncAttachments.createHandler(deps),
+      FinishSync: finishSync.createHandler(deps),
+      SendToDeadLetterQueue: async (input: { MessageBody: unknown }) => {
+        this.deadLetters.push(input.MessageBody);
+        return { MessageId: `local-${this.deadLetters.length}` };
+      },
+      PutSyncFailedEvent: async (input: { Entries: { Detail: unknown }[] }) => {
+        for (const entry of input.Entries) this.failureEvents.push(entry.Detail);
+        return { FailedEntryCount: 0, Entries: input.Entries.map((_, i) => ({ EventId: `local-${i}` })) };
+      },
+    };
+  }
+
+  /** Runs one execution for one EventBridge event. */
+  run(event: unknown): Promise<LocalExecution> {
+    return runLocalExecution(this.definition, event, this.handlers, this.options);
+  }
+}

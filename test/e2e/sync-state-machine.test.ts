@@ -1,0 +1,179 @@
+/**
+ * End to end: writes in the primary (through the real adapter, over HTTP, to the emulator) produce the
+ * events AWS would; each goes through statemachine/sync.asl.json with the real handlers; the
+ * secondary is then read back through the same adapter.
+ */
+import { createIotRegistry } from '../../lib/aws/clients';
+import type { IotRegistry } from '../../lib/aws/iot-registry';
+import { silentLogger } from '../../lib/core/logger';
+import { startEmulator, type RunningEmulator } from '../../lib/local/emulator';
+import { LocalEventBus } from '../../lib/local/event-bus';
+import { LocalSyncRunner } from '../../lib/local/sync-runner';
+import { LocalCertificateAuthority } from '../../lib/local/certificates';
+import { devicePolicyDocument } from '../../lib/local/fleet';
+import type { LocalExecution } from '../../lib/local/state-machine';
+
+const SOURCE = 'us-east-1';
+const TARGET = 'eu-west-1';
+const ACCOUNT = '123456789012';
+
+let emulator: RunningEmulator;
+let source: IotRegistry;
+let target: IotRegistry;
+let ca: LocalCertificateAuthority;
+
+beforeAll(async () => {
+  emulator = await startEmulator({ quotaScale: 0, registryEvents: 'all', accountId: ACCOUNT, thingTypeDeletionDelayMs: 0 });
+  const registry = (region: string) => createIotRegistry({ region, endpoint: emulator.url, accountId: ACCOUNT, quotas: { scale: 0 }, logger: silentLogger });
+  source = registry(SOURCE);
+  target = registry(TARGET);
+  ca = await LocalCertificateAuthority.create();
+});
+
+afterAll(async () => {
+  await emulator.close();
+});
+
+/** Subscribes a bus for one test; `sync` runs every pending event through the state machine. */
+function pipeline(deleteMode: 'retain' | 'mirror' = 'retain') {
+  const bus = new LocalEventBus(SOURCE, ACCOUNT);
+  const unsubscribe = emulator.events.subscribe(bus.listener);
+  const runner = new LocalSyncRunner({ source, target, deleteMode, logger: silentLogger }, { retryIntervalMs: 0 });
+  return {
+    runner,
+    async sync(): Promise<LocalExecution[]> {
+      await emulator.events.flush();
+      const runs: LocalExecution[] = [];
+      for (const event of bus.take()) runs.push(await runner.run(event));
+      return runs;
+    },
+    stop: unsubscribe,
+  };
+}
+
+beforeEach(() => {
+  emulator.reset();
+  emulator.events.clearLog();
+});
+
+describe('the sync state machine', () => {
+  it('replicates a newly registered device: thing, certificate with the same ID and status, rewritten policy, attachments', async () => {
+    const p = pipeline();
+    const cert = await ca.issue('device-1');
+    await source.createThingType({ name: 'sensor', description: 'env sensor', searchableAttributes: ['model'], deprecated: false });
+    await source.createThingGroup({ kind: 'static', name: 'site', attributes: {} });
+    await source.createThingGroup({ kind: 'static', name: 'floor-1', parentName: 'site', attributes: { floor: '1' } });
+    await source.createThing({ name: 'device-1', thingTypeName: 'sensor', attributes: { model: 'm1' } });
+    await source.addThingToGroup('device-1', { name: 'floor-1' });
+    await source.createPolicy('device-1-policy', devicePolicyDocument(SOURCE, ACCOUNT, 'device-1'));
+    await source.registerCertificate({ certificatePem: cert.certificatePem, status: 'ACTIVE' });
+    await source.attachPolicy('device-1-policy', { kind: 'certificate', certificateId: cert.certificateId });
+    await source.attachThingPrincipal('device-1', cert.certificateId, 'EXCLUSIVE_THING');
+
+    const runs = await p.sync();
+    p.stop();
+
+    expect(runs.length).toBeGreaterThanOrEqual(9);
+    expect(runs.filter((r) => r.status !== 'SUCCEEDED')).toEqual([]);
+    expect(await target.getThing('device-1')).toEqual({ name: 'device-1', thingTypeName: 'sensor', attributes: { model: 'm1' }, groupNames: ['floor-1'] });
+    expect(await target.getThingGroup('floor-1')).toMatchObject({ kind: 'static', parentName: 'site', attributes: { floor: '1' } });
+    expect(await target.getCertificate(cert.certificateId)).toMatchObject({ certificateId: cert.certificateId, status: 'ACTIVE' });
+    const policy = await target.getPolicy('device-1-policy');
+    expect(policy?.document).toContain(`arn:aws:iot:${TARGET}:${ACCOUNT}:client/device-1`);
+    // The region inside the topic name is not an ARN region field: it stays.
+    expect(policy?.document).toContain(`topic/telemetry/${SOURCE}/device-1`);
+    expect(await target.listAttachedPolicies({ kind: 'certificate', certificateId: cert.certificateId })).toEqual(['device-1-policy']);
+    expect(await target.listThingPrincipals('device-1')).toEqual([{ thingName: 'device-1', certificateId: cert.certificateId, type: 'EXCLUSIVE_THING' }]);
+  });
+
+  it('replicates a certificate revocation, and a second run of the same event writes nothing', async () => {
+    const cert = await ca.issue('device-2');
+    await source.registerCertificate({ certificatePem: cert.certificatePem, status: 'ACTIVE' });
+    await target.registerCertificate({ certificatePem: cert.certificatePem, status: 'ACTIVE' });
+    const p = pipeline();
+    await source.updateCertificateStatus(cert.certificateId, 'REVOKED');
+    await emulator.events.flush();
+    const events = emulator.events.log(SOURCE).filter((e) => e.type === 'cloudtrail' && e.event.detail.eventName === 'UpdateCertificate');
+    expect(events).toHaveLength(1);
+
+    const [run] = await p.sync();
+    expect(run?.status).toBe('SUCCEEDED');
+    expect((await target.getCertificate(cert.certificateId))?.status).toBe('REVOKED');
+
+    emulator.resetStats();
+    const again = await p.runner.run((events[0] as { event: unknown }).event);
+    p.stop();
+    expect(again.status).toBe('SUCCEEDED');
+    const targetWrites = Object.entries(emulator.stats().byRegion[TARGET] ?? {}).filter(([op, counts]) => counts.requests > 0 && !/^(Describe|List|Get)/.test(op));
+    expect(targetWrites).toEqual([]);
+  });
+
+  it('publishes a new policy version in the target as its default, with the region rewritten', async () => {
+    await source.createPolicy('shared', devicePolicyDocument(SOURCE, ACCOUNT, 'a'));
+    await target.createPolicy('shared', devicePolicyDocument(TARGET, ACCOUNT, 'a'));
+    const p = pipeline();
+    await source.createPolicyVersion('shared', devicePolicyDocument(SOURCE, ACCOUNT, 'b'));
+    const runs = await p.sync();
+    p.stop();
+    expect(runs.map((r) => r.status)).toEqual(['SUCCEEDED']);
+    const policy = await target.getPolicy('shared');
+    // Only the region field of each ARN changes; the region inside the topic name stays.
+    const expected = devicePolicyDocument(SOURCE, ACCOUNT, 'b').replaceAll(`arn:aws:iot:${SOURCE}:`, `arn:aws:iot:${TARGET}:`);
+    expect(JSON.parse(policy!.document)).toEqual(JSON.parse(expected));
+    expect((await target.listPolicyVersions('shared')).filter((v) => v.isDefault)).toHaveLength(1);
+  });
+
+  it.each([
+    ['mirror', undefined],
+    ['retain', { name: 'gone', attributes: {}, groupNames: [] }],
+  ] as const)('on a thing deleted in the source, in %s mode, leaves the target with %o', async (mode, expected) => {
+    await source.createThing({ name: 'gone', attributes: {} });
+    await target.createThing({ name: 'gone', attributes: {} });
+    const p = pipeline(mode);
+    await source.deleteThing('gone');
+    const runs = await p.sync();
+    p.stop();
+    expect(runs.length).toBeGreaterThan(0);
+    expect(runs.every((r) => r.status === 'SUCCEEDED')).toBe(true);
+    expect(await target.getThing('gone')).toEqual(expected);
+  });
+
+  it('ignores an event it does not replicate, with no write and no failure record', async () => {
+    const p = pipeline();
+    const run = await p.runner.run({
+      version: '0', id: 'e-1', 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.iot', time: '2026-11-23T10:00:00Z', region: SOURCE,
+      detail: { eventSource: 'iot.amazonaws.com', eventName: 'DescribeThing', requestParameters: { thingName: 'x' } },
+    });
+    p.stop();
+    expect(run.status).toBe('SUCCEEDED');
+    expect(p.runner.deadLetters).toEqual([]);
+  });
+
+  it('fails a malformed event, recording it in the dead-letter queue and a failure event that name the field', async () => {
+    const p = pipeline();
+    const event = {
+      version: '0', id: 'e-2', 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.iot', time: '2026-11-23T10:00:00Z', region: SOURCE,
+      detail: { eventSource: 'iot.amazonaws.com', eventName: 'CreateThing', requestParameters: { thingName: 'bad name with spaces' } },
+    };
+    const run = await p.runner.run(event);
+    p.stop();
+    expect(run).toMatchObject({ status: 'FAILED', error: 'RegistrySyncFailed' });
+    expect(p.runner.deadLetters).toHaveLength(1);
+    expect(p.runner.deadLetters[0]).toMatchObject({ event, failure: { Error: 'InvalidInputError', Cause: expect.stringContaining('detail.requestParameters.thingName') } });
+    expect(p.runner.failureEvents).toHaveLength(1);
+  });
+
+  it('records a resource that cannot converge (a revoked target certificate stays revoked) and still syncs the rest', async () => {
+    const cert = await ca.issue('device-3');
+    await source.registerCertificate({ certificatePem: cert.certificatePem, status: 'ACTIVE' });
+    await target.registerCertificate({ certificatePem: cert.certificatePem, status: 'REVOKED' });
+    await source.createThing({ name: 'device-3', attributes: {} });
+    const p = pipeline();
+    await source.attachThingPrincipal('device-3', cert.certificateId, 'NON_EXCLUSIVE_THING');
+    const runs = await p.sync();
+    p.stop();
+    expect(runs).toHaveLength(1);
+    expect((await target.getCertificate(cert.certificateId))?.status).toBe('REVOKED');
+    expect(await target.getThing('device-3')).toBeDefined();
+  });
+});
