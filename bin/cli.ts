@@ -64,7 +64,7 @@ regionsAndEndpoint(
 program
   .command('demo')
   .description('Start the emulator, build a fleet in the primary, sync it event by event, change it, and show the secondary following.')
-  .option('--devices <n>', 'devices in the generated fleet', positiveInteger, 300)
+  .option('--devices <n>', 'devices in the generated fleet', positiveInteger, 200)
   .option('--quota-scale <factor>', 'emulated AWS quotas multiplied by this', positiveNumber, 20)
   .action(async (options) => {
     process.exitCode = await runDemoCommand(options);

@@ -2,14 +2,14 @@
  * First state of the sync state machine: validates the EventBridge event, names the changed resource
  * and lists, stage by stage, what the target needs so that resource can converge.
  */
-import { dependencies, type ResourceRef } from '../lib/core/scope';
+import { changeStages, type StageItem } from '../lib/core/scope';
 import { normaliseEvent, type RegistryChange } from '../lib/events/normalise';
 import { environmentDependencies, resolveDependencies, type DependencySource } from './runtime/dependencies';
 
 /** What ResolveChange hands the state machine. */
 export type ResolvedChange =
   | { status: 'ignored'; reason: string; eventId?: string }
-  | { status: 'change'; change: RegistryChange; stages: ResourceRef[][] };
+  | { status: 'change'; change: RegistryChange; stages: StageItem[][] };
 
 /** Builds the handler over the given dependencies. */
 export function createHandler(deps: DependencySource) {
@@ -21,7 +21,7 @@ export function createHandler(deps: DependencySource) {
       return normalised;
     }
     const { change } = normalised;
-    const stages = (await dependencies(source, change.ref)).filter((stage) => stage.length > 0);
+    const stages = await changeStages(source, change.ref);
     logger.info('change resolved', { eventId: change.eventId, operation: change.operation, ref: change.ref, stages: stages.length });
     return { status: 'change', change, stages };
   };

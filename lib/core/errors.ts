@@ -120,12 +120,12 @@ export const DOMAIN_ERRORS = {
 export const RETRYABLE_ERROR_NAMES: readonly string[] = ['ThrottledError', 'TransientServiceError'];
 
 /**
- * Names after which re-running the whole sync of a resource may succeed: the retryable ones, and a
- * conflict with a concurrent writer (two executions creating the same policy); the re-run re-reads
- * both regions and sees the other writer's result. The sync Lambdas throw these for the state
- * machine's Retry; every other failure is returned as data.
+ * Names after which re-running the whole sync of a resource may succeed: the retryable ones; a
+ * conflict with a concurrent writer (two executions creating the same policy); a dependency another
+ * execution is still creating. The re-run re-reads both regions and sees the other writer's result.
+ * The sync Lambdas throw these for the state machine's Retry; every other failure is returned as data.
  */
-export const RERUNNABLE_ERROR_NAMES: readonly string[] = [...RETRYABLE_ERROR_NAMES, 'ResourceConflictError'];
+export const RERUNNABLE_ERROR_NAMES: readonly string[] = [...RETRYABLE_ERROR_NAMES, 'ResourceConflictError', 'ResourceNotFoundError'];
 
 /** Whether an error (by its name) is worth retrying later. */
 export function isRetryable(error: unknown): boolean {

@@ -355,13 +355,36 @@ export async function supportingRefs(
 }
 
 /**
- * The ordered stages that converge a changed resource in the target, each stage a list of refs whose
- * prerequisites are in earlier stages. A ref absent in the source yields just itself (the target then
- * deletes or keeps it per the delete mode).
+ * How an event-driven sync treats a reference: the changed resource (and its own attachments) is
+ * converged; what it depends on is only ensured to exist in the target (synced when absent), because
+ * its own changes arrive as events of their own. This keeps an event to a few calls at the low IoT quotas.
  */
-export async function dependencies(source: RegistryReader, ref: ResourceRef): Promise<ResourceRef[][]> {
-  const stages = await dependencyStages(source, ref);
-  return stages.map(uniqueRefs).filter((stage) => stage.length > 0);
+export const StageItemSchema = z.strictObject({ ref: ResourceRefSchema, mode: z.enum(['converge', 'ensure']) });
+/** One reference of a change's stages, with how to treat it. */
+export type StageItem = z.infer<typeof StageItemSchema>;
+
+/** Whether the resource a reference names exists in a region (for an attachment set: its parent). */
+export async function refExists(reader: RegistryReader, ref: ResourceRef): Promise<boolean> {
+  switch (ref.kind) {
+    case 'thingType':
+      return (await reader.getThingType(ref.name)) !== undefined;
+    case 'thingGroup':
+      return (await reader.getThingGroup(ref.name)) !== undefined;
+    case 'policy':
+      return (await reader.getPolicy(ref.name)) !== undefined;
+    case 'caCertificate':
+      return (await reader.getCaCertificate(ref.certificateId)) !== undefined;
+    case 'certificate':
+      return (await reader.getCertificate(ref.certificateId)) !== undefined;
+    case 'thing':
+      return (await reader.getThing(ref.name)) !== undefined;
+    case 'thingPrincipals':
+      return (await reader.getThing(ref.thingName)) !== undefined;
+    case 'policyAttachments':
+      return ref.target.kind === 'certificate'
+        ? (await reader.getCertificate(ref.target.certificateId)) !== undefined
+        : (await reader.getThingGroup(ref.target.groupName)) !== undefined;
+  }
 }
 
 /** Static groups with their ancestors, one stage per depth, roots first. */
@@ -396,63 +419,65 @@ const certTarget = (certificateId: string): PolicyTarget => ({ kind: 'certificat
 const groupTarget = (groupName: string): PolicyTarget => ({ kind: 'thingGroup', groupName });
 const policyRefs = (names: readonly string[]): ResourceRef[] => names.map((name) => ({ kind: 'policy', name }));
 
-async function dependencyStages(source: RegistryReader, ref: ResourceRef): Promise<ResourceRef[][]> {
-  switch (ref.kind) {
-    case 'thing': {
-      const thing = await source.getThing(ref.name);
-      if (thing === undefined) return [[ref]];
-      const groups = await groupStages(source, thing.groupNames);
-      const attachments = await source.listThingPrincipals(thing.name);
-      const certs = (await Promise.all(attachments.map((a) => source.getCertificate(a.certificateId)))).filter((c) => c !== undefined);
-      const targets = [...certs.map((c) => certTarget(c.certificateId)), ...groups.all.map(groupTarget)];
-      const policies = (await Promise.all(targets.map((t) => source.listAttachedPolicies(t)))).flat();
-      return [
-        thing.thingTypeName === undefined ? [] : [{ kind: 'thingType', name: thing.thingTypeName }],
-        ...groups.stages,
-        policyRefs(policies),
-        certs.flatMap((c) => (c.caCertificateId === undefined ? [] : [{ kind: 'caCertificate' as const, certificateId: c.caCertificateId }])),
-        certs.map((c) => ({ kind: 'certificate' as const, certificateId: c.certificateId })),
-        [ref],
-        [{ kind: 'thingPrincipals', thingName: thing.name }, ...targets.map((target) => ({ kind: 'policyAttachments' as const, target }))],
-      ];
+/**
+ * The ordered stages an event-driven sync of `ref` runs, reading the source only for what they need:
+ * a thing after its type, groups (parents first) and certificates; a certificate after its policies
+ * and CA; a group after its policies and ancestors; attachments after their policies and parent.
+ * A ref absent in the source yields just itself (the target then deletes or keeps it per mode).
+ */
+export async function changeStages(source: RegistryReader, ref: ResourceRef): Promise<StageItem[][]> {
+  const ensure = (refs: ResourceRef[]): StageItem[] => uniqueRefs(refs).map((r) => ({ ref: r, mode: 'ensure' }));
+  const converge = (refs: ResourceRef[]): StageItem[] => refs.map((r) => ({ ref: r, mode: 'converge' }));
+  const stages = await (async (): Promise<StageItem[][]> => {
+    switch (ref.kind) {
+      case 'thing': {
+        const thing = await source.getThing(ref.name);
+        if (thing === undefined) return [converge([ref])];
+        const groups = await groupStages(source, thing.groupNames);
+        const certs = (await source.listThingPrincipals(thing.name)).map((a) => certRef(a.certificateId));
+        return [
+          ensure(thing.thingTypeName === undefined ? [] : [{ kind: 'thingType', name: thing.thingTypeName }]),
+          ...groups.stages.map(ensure),
+          ensure(certs),
+          converge([ref]),
+          converge([{ kind: 'thingPrincipals', thingName: thing.name }]),
+        ];
+      }
+      case 'certificate': {
+        const cert = await source.getCertificate(ref.certificateId);
+        if (cert === undefined) return [converge([ref])];
+        const policies = await source.listAttachedPolicies(certTarget(cert.certificateId));
+        return [
+          ensure(policyRefs(policies)),
+          ensure(cert.caCertificateId === undefined ? [] : [{ kind: 'caCertificate', certificateId: cert.caCertificateId }]),
+          converge([ref]),
+          converge([{ kind: 'policyAttachments', target: certTarget(cert.certificateId) }]),
+        ];
+      }
+      case 'thingGroup': {
+        const group = await source.getThingGroup(ref.name);
+        if (group === undefined || group.kind === 'dynamic') return [converge([ref])];
+        const groups = await groupStages(source, [group.name]);
+        const policies = await source.listAttachedPolicies(groupTarget(group.name));
+        const ancestors = groups.stages.slice(0, -1);
+        return [ensure(policyRefs(policies)), ...ancestors.map(ensure), converge([ref]), converge([{ kind: 'policyAttachments', target: groupTarget(group.name) }])];
+      }
+      case 'thingPrincipals': {
+        const attachments = await source.listThingPrincipals(ref.thingName);
+        return [ensure(attachments.map((a) => certRef(a.certificateId))), converge([ref])];
+      }
+      case 'policyAttachments': {
+        const t = ref.target;
+        const parent: ResourceRef = t.kind === 'certificate' ? certRef(t.certificateId) : { kind: 'thingGroup', name: t.groupName };
+        return [ensure(policyRefs(await source.listAttachedPolicies(t))), ensure([parent]), converge([ref])];
+      }
+      case 'thingType':
+      case 'policy':
+      case 'caCertificate':
+        return [converge([ref])];
     }
-    case 'certificate': {
-      const cert = await source.getCertificate(ref.certificateId);
-      if (cert === undefined) return [[ref]];
-      const policies = await source.listAttachedPolicies(certTarget(cert.certificateId));
-      const things = await source.listPrincipalThings(cert.certificateId);
-      return [
-        policyRefs(policies),
-        cert.caCertificateId === undefined ? [] : [{ kind: 'caCertificate', certificateId: cert.caCertificateId }],
-        [ref],
-        [
-          { kind: 'policyAttachments', target: certTarget(cert.certificateId) },
-          ...things.map((a) => ({ kind: 'thingPrincipals' as const, thingName: a.thingName })),
-        ],
-      ];
-    }
-    case 'thingGroup': {
-      const group = await source.getThingGroup(ref.name);
-      if (group === undefined || group.kind === 'dynamic') return [[ref]];
-      const groups = await groupStages(source, [group.name]);
-      const policies = await source.listAttachedPolicies(groupTarget(group.name));
-      // Ancestors first; the group itself sits in the last group stage.
-      return [policyRefs(policies), ...groups.stages, [{ kind: 'policyAttachments', target: groupTarget(group.name) }]];
-    }
-    case 'thingPrincipals': {
-      if ((await source.getThing(ref.thingName)) === undefined) return [[ref]];
-      const attachments = await source.listThingPrincipals(ref.thingName);
-      return [attachments.map((a) => ({ kind: 'certificate' as const, certificateId: a.certificateId })), [ref]];
-    }
-    case 'policyAttachments': {
-      const t = ref.target;
-      const parent = t.kind === 'certificate' ? await source.getCertificate(t.certificateId) : await source.getThingGroup(t.groupName);
-      if (parent === undefined) return [[ref]];
-      return [policyRefs(await source.listAttachedPolicies(t)), [ref]];
-    }
-    case 'thingType':
-    case 'policy':
-    case 'caCertificate':
-      return [[ref]];
-  }
+  })();
+  return stages.filter((stage) => stage.length > 0);
 }
+
+const certRef = (certificateId: string): ResourceRef => ({ kind: 'certificate', certificateId });

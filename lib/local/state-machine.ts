@@ -45,16 +45,30 @@ export interface RunOptions {
   retryIntervalMs?: number;
 }
 
-/** Runs one execution to its end and reports it; a failed execution is a result, not a throw. */
-export async function runLocalExecution(
-  definition: StateMachineDefinition,
+/** A definition validated once and run many times (validation costs far more than a run). */
+export class LocalStateMachine {
+  private readonly machine: StateMachine;
+  private readonly taskStates: string[];
+
+  constructor(definition: StateMachineDefinition) {
+    this.machine = new StateMachine(definition, { validationOptions: { checkArn: true, checkPaths: true } });
+    this.taskStates = taskStateNames(definition);
+  }
+
+  /** Runs one execution to its end and reports it; a failed execution is a result, not a throw. */
+  run(input: unknown, handlers: TaskHandlers, options: RunOptions = {}): Promise<LocalExecution> {
+    return runExecution(this.machine, this.taskStates, input, handlers, options);
+  }
+}
+
+async function runExecution(
+  machine: StateMachine,
+  taskStates: string[],
   input: unknown,
   handlers: TaskHandlers,
-  options: RunOptions = {},
+  options: RunOptions,
 ): Promise<LocalExecution> {
   const executionId = `arn:aws:states:local:000000000000:execution:local:${randomUUID()}`;
-  const machine = new StateMachine(definition, { validationOptions: { checkArn: true, checkPaths: true } });
-  const taskStates = taskStateNames(definition);
   const retryIntervalOverrides =
     options.retryIntervalMs === undefined ? undefined : Object.fromEntries(taskStates.map((name) => [name, options.retryIntervalMs!]));
   const started = Date.now();

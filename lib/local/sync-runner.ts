@@ -12,7 +12,7 @@ import * as syncThing from '../../lambdas/sync-thing';
 import * as syncAttachments from '../../lambdas/sync-attachments';
 import * as finishSync from '../../lambdas/finish-sync';
 import type { SyncDependencies } from '../../lambdas/runtime/dependencies';
-import { loadDefinition, runLocalExecution, type LocalExecution, type RunOptions } from './state-machine';
+import { loadDefinition, LocalStateMachine, type LocalExecution, type RunOptions } from './state-machine';
 
 /** Placeholder ARNs for the local run; each Task they name is overridden by a local handler. */
 export const LOCAL_SYNC_SUBSTITUTIONS: Record<string, string> = Object.fromEntries([
@@ -30,7 +30,7 @@ export class LocalSyncRunner {
   readonly deadLetters: unknown[] = [];
   /** Detail of each "Registry Sync Failed" event. */
   readonly failureEvents: unknown[] = [];
-  private readonly definition = loadDefinition('sync.asl.json', LOCAL_SYNC_SUBSTITUTIONS);
+  private readonly machine = new LocalStateMachine(loadDefinition('sync.asl.json', LOCAL_SYNC_SUBSTITUTIONS));
   private readonly handlers: Record<string, (input: never) => Promise<unknown>>;
 
   constructor(deps: SyncDependencies, private readonly options: RunOptions = {}) {
@@ -56,6 +56,6 @@ export class LocalSyncRunner {
 
   /** Runs one execution for one EventBridge event. */
   run(event: unknown): Promise<LocalExecution> {
-    return runLocalExecution(this.definition, event, this.handlers, this.options);
+    return this.machine.run(event, this.handlers, this.options);
   }
 }

@@ -1,4 +1,4 @@
-import { dependencies, readAll, readResources, ResourceRefSchema, snapshotRefs, refKey, type ResourceRef } from '../../lib/core/scope';
+import { changeStages, readAll, readResources, ResourceRefSchema, snapshotRefs, refKey, type ResourceRef, type StageItem } from '../../lib/core/scope';
 import { buildFleet, registries, type Fleet } from './fleet';
 
 describe('ResourceRefSchema', () => {
@@ -88,42 +88,48 @@ describe('scoped reads', () => {
   });
 });
 
-describe('dependencies', () => {
+describe('changeStages', () => {
   let fleet: Fleet;
   beforeAll(async () => {
     fleet = await buildFleet(registries().source);
   });
-  const keys = (stages: ResourceRef[][]) => stages.map((s) => s.map(refKey));
+  const keys = (stages: StageItem[][]) => stages.map((s) => s.map((i) => `${i.mode} ${refKey(i.ref)}`));
 
-  it('orders a thing after its type, groups (parents first), policies, CA and certificates, then its relationships', async () => {
-    const { c1, ca } = fleet.certificates;
-    expect(keys(await dependencies(fleet.source, { kind: 'thing', name: 'sensor-1' }))).toEqual([
-      ['thingType:sensor'],
-      ['thingGroup:site-a'],
-      ['thingGroup:floor-1'],
-      ['policy:device', 'policy:site-ops'],
-      [`caCertificate:${ca.certificateId}`],
-      [`certificate:${c1.certificateId}`],
-      ['thing:sensor-1'],
-      ['thingPrincipals:sensor-1', `policyAttachments:cert:${c1.certificateId}`, 'policyAttachments:group:floor-1', 'policyAttachments:group:site-a'],
+  it('converges a thing and its principals after ensuring its type, groups (parents first) and certificates', async () => {
+    const { c1 } = fleet.certificates;
+    expect(keys(await changeStages(fleet.source, { kind: 'thing', name: 'sensor-1' }))).toEqual([
+      ['ensure thingType:sensor'],
+      ['ensure thingGroup:site-a'],
+      ['ensure thingGroup:floor-1'],
+      [`ensure certificate:${c1.certificateId}`],
+      ['converge thing:sensor-1'],
+      ['converge thingPrincipals:sensor-1'],
     ]);
   });
 
-  it('orders a certificate after its policies and CA, then its attachments and the things it is attached to', async () => {
+  it('converges a certificate and its policy attachments after ensuring its policies and CA', async () => {
     const { c1, ca } = fleet.certificates;
-    expect(keys(await dependencies(fleet.source, { kind: 'certificate', certificateId: c1.certificateId }))).toEqual([
-      ['policy:device'],
-      [`caCertificate:${ca.certificateId}`],
-      [`certificate:${c1.certificateId}`],
-      [`policyAttachments:cert:${c1.certificateId}`, 'thingPrincipals:sensor-1'],
+    expect(keys(await changeStages(fleet.source, { kind: 'certificate', certificateId: c1.certificateId }))).toEqual([
+      ['ensure policy:device'],
+      [`ensure caCertificate:${ca.certificateId}`],
+      [`converge certificate:${c1.certificateId}`],
+      [`converge policyAttachments:cert:${c1.certificateId}`],
     ]);
   });
 
-  it('orders a group after its policies and ancestors', async () => {
-    expect(keys(await dependencies(fleet.source, { kind: 'thingGroup', name: 'floor-2' }))).toEqual([
-      ['thingGroup:site-a'],
-      ['thingGroup:floor-2'],
-      ['policyAttachments:group:floor-2'],
+  it('converges a group and its policy attachments after ensuring its ancestors', async () => {
+    expect(keys(await changeStages(fleet.source, { kind: 'thingGroup', name: 'floor-2' }))).toEqual([
+      ['ensure thingGroup:site-a'],
+      ['converge thingGroup:floor-2'],
+      ['converge policyAttachments:group:floor-2'],
+    ]);
+  });
+
+  it('converges an attachment set after ensuring its policies and its parent', async () => {
+    expect(keys(await changeStages(fleet.source, { kind: 'policyAttachments', target: { kind: 'thingGroup', groupName: 'site-a' } }))).toEqual([
+      ['ensure policy:site-ops'],
+      ['ensure thingGroup:site-a'],
+      ['converge policyAttachments:group:site-a'],
     ]);
   });
 
@@ -134,6 +140,6 @@ describe('dependencies', () => {
     { kind: 'policy', name: 'device' },
     { kind: 'thingType', name: 'sensor' },
   ])('yields just the ref for %j (absent in the source, or needing nothing first)', async (ref) => {
-    expect(await dependencies(fleet.source, ref)).toEqual([[ref]]);
+    expect(await changeStages(fleet.source, ref)).toEqual([[{ ref, mode: 'converge' }]]);
   });
 });
