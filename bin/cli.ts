@@ -64,7 +64,11 @@ regionsAndEndpoint(
 program
   .command('demo')
   .description('Start the emulator, build a fleet in the primary, sync it event by event, change it, and show the secondary following.')
-  .option('--devices <n>', 'devices in the generated fleet', positiveInteger, 200)
+  .option('--devices <n>', 'devices in the generated fleet (at least 10: the demo changes devices 4 to 9)', (v: string) => {
+    const n = positiveInteger(v);
+    if (n < 10) throw new InvalidArgumentError(`"${v}" is fewer than the 10 devices the demo changes`);
+    return n;
+  }, 200)
   .option('--quota-scale <factor>', 'emulated AWS quotas multiplied by this', positiveNumber, 20)
   .action(async (options) => {
     process.exitCode = await runDemoCommand(options);
@@ -74,7 +78,7 @@ program
   .command('emulator')
   .description('Serve the local two-region AWS IoT control-plane emulator until interrupted.')
   .option('--host <host>', 'address to listen on', '127.0.0.1')
-  .option('--port <port>', 'port to listen on', positiveInteger, 4566)
+  .option('--port <port>', 'port to listen on (0: any free port)', (v: string) => (v === '0' ? 0 : positiveInteger(v)), 4566)
   .option('--quota-scale <factor>', 'AWS default quotas multiplied by this (0: no quotas)', positiveNumber, 1)
   .option('--fault-rate <rate>', 'share of requests answered with a 5xx', positiveNumber, 0)
   .option('--latency-ms <ms>', 'latency added to every request', positiveNumber, 0)
