@@ -7,56 +7,8 @@
  * (`maxAttempts: 1`), so every attempt is paced and counted here.
  */
 import type { IoTClient } from '@aws-sdk/client-iot';
+import { defaultIotTps } from '../core/iot-quotas';
 import { classifyFailure, type FailureClass } from './errors';
-
-/** Default TPS of each IoT operation (aws-facts.md §5, "best source" column). */
-export const DEFAULT_OPERATION_TPS: Readonly<Record<string, number>> = {
-  CreateThing: 100,
-  UpdateThing: 100,
-  DeleteThing: 100,
-  DescribeThing: 350,
-  ListThings: 10,
-  AttachThingPrincipal: 100,
-  DetachThingPrincipal: 100,
-  ListThingPrincipals: 10,
-  ListPrincipalThings: 10,
-  AddThingToThingGroup: 100,
-  RemoveThingFromThingGroup: 100,
-  ListThingGroupsForThing: 100,
-  ListThingsInThingGroup: 25,
-  CreateThingType: 15,
-  DescribeThingType: 100,
-  DeprecateThingType: 15,
-  DeleteThingType: 15,
-  CreateThingGroup: 25,
-  UpdateThingGroup: 15,
-  DescribeThingGroup: 100,
-  CreateDynamicThingGroup: 5,
-  CreateCertificateFromCsr: 15,
-  RegisterCertificate: 10,
-  RegisterCertificateWithoutCA: 10,
-  UpdateCertificate: 10,
-  DeleteCertificate: 10,
-  DescribeCertificate: 10,
-  ListCertificates: 10,
-  CreatePolicy: 10,
-  CreatePolicyVersion: 10,
-  SetDefaultPolicyVersion: 10,
-  DeletePolicy: 10,
-  DeletePolicyVersion: 10,
-  GetPolicy: 10,
-  GetPolicyVersion: 15,
-  ListPolicies: 10,
-  ListPolicyVersions: 10,
-  AttachPolicy: 15,
-  DetachPolicy: 15,
-  ListTargetsForPolicy: 10,
-  ListAttachedPolicies: 15,
-  SearchIndex: 15,
-};
-
-/** The rate of an operation §5 does not list. */
-export const UNKNOWN_OPERATION_TPS = 10;
 
 /** Time, sleeping and randomness, injectable so tests run on a fake clock. */
 export interface QuotaClock {
@@ -236,7 +188,7 @@ export class QuotaPacer {
 
   /** The configured TPS of an operation (after overrides and scale); 0 means unpaced. */
   configuredTps(operation: string): number {
-    const base = this.overrides[operation] ?? DEFAULT_OPERATION_TPS[operation] ?? UNKNOWN_OPERATION_TPS;
+    const base = this.overrides[operation] ?? defaultIotTps(operation);
     const tps = base * this.scale;
     return Number.isFinite(tps) && tps > 0 ? tps : 0;
   }

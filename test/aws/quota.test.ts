@@ -9,7 +9,8 @@ import {
 } from '@aws-sdk/client-iot';
 import { Readable } from 'node:stream';
 import { translateServiceError } from '../../lib/aws/errors';
-import { attachQuotaPacer, DEFAULT_OPERATION_TPS, QuotaPacer, type QuotaOptions } from '../../lib/aws/quota';
+import { attachQuotaPacer, QuotaPacer, type QuotaOptions } from '../../lib/aws/quota';
+import { IOT_DEFAULT_TPS } from '../../lib/core/iot-quotas';
 
 /** A clock whose sleep advances time at once and records each delay. */
 function fakeClock(random = () => 0.5): { now: () => number; sleep: (ms: number) => Promise<void>; random: () => number; sleeps: number[] } {
@@ -48,7 +49,7 @@ describe('QuotaPacer', () => {
   it('paces an operation at its default TPS after a burst of about one second', async () => {
     const clock = fakeClock();
     const quota = pacer(clock);
-    expect(DEFAULT_OPERATION_TPS.ListThings).toBe(10);
+    expect(IOT_DEFAULT_TPS.ListThings).toBe(10);
 
     for (let i = 0; i < 30; i += 1) await quota.run('ListThings', async () => i);
 

@@ -3,61 +3,13 @@
  * values marked UNCONFIRMED there are taken as stated, and APIs missing from the table get 10).
  * `quotaScale` multiplies every rate; 0 turns quotas off. Burst = one second's worth, at least 1.
  */
+import { defaultIotTps, IOT_DEFAULT_TPS } from '../../core/iot-quotas';
 
-/** Default transactions per second per API, per account and region. */
-export const DEFAULT_TPS: Readonly<Record<string, number>> = {
-  CreateThing: 100,
-  UpdateThing: 100, // UNCONFIRMED in aws-facts
-  DeleteThing: 100, // UNCONFIRMED in aws-facts
-  DescribeThing: 350,
-  ListThings: 10,
-  AttachThingPrincipal: 100,
-  DetachThingPrincipal: 100, // UNCONFIRMED
-  ListThingPrincipals: 10,
-  ListThingPrincipalsV2: 10, // UNCONFIRMED, no value: 10
-  ListPrincipalThings: 10,
-  ListPrincipalThingsV2: 10, // UNCONFIRMED, no value: 10
-  AddThingToThingGroup: 100,
-  RemoveThingFromThingGroup: 100, // UNCONFIRMED
-  ListThingGroupsForThing: 100, // UNCONFIRMED
-  ListThingsInThingGroup: 25,
-  CreateThingType: 15,
-  DescribeThingType: 100,
-  DeprecateThingType: 15,
-  DeleteThingType: 15,
-  CreateThingGroup: 25,
-  UpdateThingGroup: 15,
-  DescribeThingGroup: 100,
-  CreateDynamicThingGroup: 5,
-  CreateKeysAndCertificate: 10, // UNCONFIRMED, no value: 10
-  CreateCertificateFromCsr: 15, // D19, UNCONFIRMED now
-  RegisterCertificate: 10, // D19, UNCONFIRMED now
-  RegisterCertificateWithoutCA: 10,
-  UpdateCertificate: 10, // D19, UNCONFIRMED now
-  DeleteCertificate: 10, // D19, UNCONFIRMED now
-  DescribeCertificate: 10,
-  ListCertificates: 10, // D19, UNCONFIRMED now
-  CreatePolicy: 10,
-  CreatePolicyVersion: 10,
-  SetDefaultPolicyVersion: 10,
-  DeletePolicy: 10,
-  DeletePolicyVersion: 10,
-  GetPolicy: 10,
-  GetPolicyVersion: 15,
-  ListPolicies: 10,
-  ListPolicyVersions: 10,
-  AttachPolicy: 15,
-  DetachPolicy: 15,
-  ListTargetsForPolicy: 10,
-  ListAttachedPolicies: 15,
-  UpdateEventConfigurations: 10, // UNCONFIRMED, no value: 10
-};
-
-/** The rate used for an API that aws-facts does not list. */
-export const FALLBACK_TPS = 10;
+/** Default transactions per second per API (the one table, in lib/core). */
+export const DEFAULT_TPS = IOT_DEFAULT_TPS;
 
 /** The default TPS of `operation`. */
-export const defaultTps = (operation: string): number => DEFAULT_TPS[operation] ?? FALLBACK_TPS;
+export const defaultTps = defaultIotTps;
 
 interface Bucket {
   tokens: number;
