@@ -8,7 +8,7 @@ import {
   thingGroupArn,
   thingGroupNameOfArn,
 } from '../../lib/aws/arns';
-import { selfSignedDevicePem } from './test-certificates';
+import { selfSignedCertificate } from '../../lib/local/certificates';
 
 describe('partitionOf', () => {
   it.each([
@@ -42,7 +42,7 @@ describe('IoT ARNs', () => {
 
 describe('certificateIdOfPem', () => {
   it('is the hex SHA-256 of the certificate DER', async () => {
-    const pem = await selfSignedDevicePem('device-1');
+    const pem = (await selfSignedCertificate('device-1')).certificatePem;
 
     const expected = createHash('sha256').update(new X509Certificate(pem).raw).digest('hex');
 

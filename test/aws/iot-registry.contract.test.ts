@@ -7,7 +7,7 @@ import { certificateIdOfPem } from '../../lib/aws/arns';
 import { createIotClient, createIotRegistry, registryPair } from '../../lib/aws/clients';
 import type { IotRegistry } from '../../lib/aws/iot-registry';
 import { startEmulator } from '../../lib/local/emulator';
-import { createTestCa, selfSignedDevicePem, type TestCa } from './test-certificates';
+import { LocalCertificateAuthority, selfSignedCertificate } from '../../lib/local/certificates';
 
 const SOURCE = 'eu-west-1';
 const TARGET = 'eu-central-1';
@@ -38,13 +38,13 @@ const policyDocument = (topic: string): string =>
 
 describe('IotRegistry against the emulator', () => {
   let emulator: Emulator;
-  let ca: TestCa;
+  let ca: LocalCertificateAuthority;
   let source: IotRegistry;
   let target: IotRegistry;
 
   beforeAll(async () => {
     emulator = await startEmulator({ port: 0, quotaScale: 0, accountId: ACCOUNT, registryEvents: 'none', thingTypeDeletionDelayMs: 0 });
-    ca = await createTestCa();
+    ca = await LocalCertificateAuthority.create();
   });
 
   afterAll(async () => {
@@ -236,7 +236,7 @@ describe('IotRegistry against the emulator', () => {
 
   describe('certificates', () => {
     it('registers the same PEM under the same ID in both regions', async () => {
-      const pem = await selfSignedDevicePem('device-1');
+      const pem = (await selfSignedCertificate('device-1')).certificatePem;
       const id = certificateIdOfPem(pem) as string;
 
       await source.registerCertificate({ certificatePem: pem, status: 'ACTIVE' });
@@ -250,7 +250,7 @@ describe('IotRegistry against the emulator', () => {
     });
 
     it('treats registering the same certificate twice as success, whatever the status', async () => {
-      const pem = await selfSignedDevicePem('device-2');
+      const pem = (await selfSignedCertificate('device-2')).certificatePem;
       const id = certificateIdOfPem(pem) as string;
 
       await target.registerCertificate({ certificatePem: pem, status: 'INACTIVE' });
@@ -261,7 +261,7 @@ describe('IotRegistry against the emulator', () => {
     });
 
     it('updates the status, and refuses to bring a REVOKED certificate back', async () => {
-      const pem = await selfSignedDevicePem('device-3');
+      const pem = (await selfSignedCertificate('device-3')).certificatePem;
       const id = certificateIdOfPem(pem) as string;
       await target.registerCertificate({ certificatePem: pem, status: 'ACTIVE' });
 
@@ -277,7 +277,7 @@ describe('IotRegistry against the emulator', () => {
     });
 
     it('deletes an inactive certificate and refuses an active one', async () => {
-      const pem = await selfSignedDevicePem('device-4');
+      const pem = (await selfSignedCertificate('device-4')).certificatePem;
       const id = certificateIdOfPem(pem) as string;
       await target.registerCertificate({ certificatePem: pem, status: 'ACTIVE' });
 
@@ -299,18 +299,18 @@ describe('IotRegistry against the emulator', () => {
 
   describe('CA certificates', () => {
     it('registers a CA in SNI_ONLY mode and a device certificate with it', async () => {
-      const caId = certificateIdOfPem(ca.caCertificatePem) as string;
-      const devicePem = await ca.issue('device-ca-1');
+      const caId = certificateIdOfPem(ca.certificatePem) as string;
+      const devicePem = (await ca.issue('device-ca-1')).certificatePem;
       const deviceId = certificateIdOfPem(devicePem) as string;
 
-      await target.registerCaCertificate({ certificateId: caId, status: 'ACTIVE', certificatePem: ca.caCertificatePem, autoRegistration: true });
-      await target.registerCaCertificate({ certificateId: caId, status: 'ACTIVE', certificatePem: ca.caCertificatePem, autoRegistration: true });
-      await target.registerCertificate({ certificatePem: devicePem, status: 'ACTIVE', caCertificatePem: ca.caCertificatePem });
+      await target.registerCaCertificate({ certificateId: caId, status: 'ACTIVE', certificatePem: ca.certificatePem, autoRegistration: true });
+      await target.registerCaCertificate({ certificateId: caId, status: 'ACTIVE', certificatePem: ca.certificatePem, autoRegistration: true });
+      await target.registerCertificate({ certificatePem: devicePem, status: 'ACTIVE', caCertificatePem: ca.certificatePem });
 
       expect(await target.getCaCertificate(caId)).toEqual({
         certificateId: caId,
         status: 'ACTIVE',
-        certificatePem: ca.caCertificatePem,
+        certificatePem: ca.certificatePem,
         autoRegistration: true,
         certificateMode: 'SNI_ONLY',
       });
@@ -319,10 +319,10 @@ describe('IotRegistry against the emulator', () => {
     });
 
     it('updates and deletes a CA certificate', async () => {
-      const caId = certificateIdOfPem(ca.caCertificatePem) as string;
-      await target.registerCaCertificate({ certificateId: caId, status: 'ACTIVE', certificatePem: ca.caCertificatePem, autoRegistration: false });
+      const caId = certificateIdOfPem(ca.certificatePem) as string;
+      await target.registerCaCertificate({ certificateId: caId, status: 'ACTIVE', certificatePem: ca.certificatePem, autoRegistration: false });
 
-      await target.updateCaCertificate({ certificateId: caId, status: 'INACTIVE', certificatePem: ca.caCertificatePem, autoRegistration: true });
+      await target.updateCaCertificate({ certificateId: caId, status: 'INACTIVE', certificatePem: ca.certificatePem, autoRegistration: true });
       expect(await target.getCaCertificate(caId)).toMatchObject({ status: 'INACTIVE', autoRegistration: true });
       await target.deleteCaCertificate(caId);
 
@@ -362,7 +362,7 @@ describe('IotRegistry against the emulator', () => {
     });
 
     it('attaches and detaches a policy to a certificate and to a thing group', async () => {
-      const pem = await selfSignedDevicePem('device-p');
+      const pem = (await selfSignedCertificate('device-p')).certificatePem;
       const id = certificateIdOfPem(pem) as string;
       await target.registerCertificate({ certificatePem: pem, status: 'ACTIVE' });
       await target.createThingGroup({ kind: 'static', name: 'floor-1', attributes: {} });
@@ -392,8 +392,8 @@ describe('IotRegistry against the emulator', () => {
 
   describe('thing principals', () => {
     it('attaches certificates with their types and lists them from both sides', async () => {
-      const pemA = await selfSignedDevicePem('device-a');
-      const pemB = await selfSignedDevicePem('device-b');
+      const pemA = (await selfSignedCertificate('device-a')).certificatePem;
+      const pemB = (await selfSignedCertificate('device-b')).certificatePem;
       const a = certificateIdOfPem(pemA) as string;
       const b = certificateIdOfPem(pemB) as string;
       await target.registerCertificate({ certificatePem: pemA, status: 'ACTIVE' });

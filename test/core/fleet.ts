@@ -1,6 +1,6 @@
 /** A realistic small fleet built through the writer of an in-memory source registry (real PEMs). */
 import type { PolicyTarget } from '../../lib/core/model';
-import { generateCertificate, generateCertificateAuthority, type TestCertificate } from '../support/certificates';
+import { LocalCertificateAuthority, selfSignedCertificate, type DeviceCertificate } from '../../lib/local/certificates';
 import { InMemoryRegistry } from '../support/in-memory-registry';
 
 export const SOURCE_REGION = 'us-east-1';
@@ -19,7 +19,7 @@ export const devicePolicy = JSON.stringify({
 /** What the fleet is made of, for assertions. */
 export interface Fleet {
   source: InMemoryRegistry;
-  certificates: Record<'ca' | 'c1' | 'c2' | 'c3' | 'c4' | 'c5', TestCertificate>;
+  certificates: Record<'ca' | 'c1' | 'c2' | 'c3' | 'c4' | 'c5', DeviceCertificate>;
 }
 
 /** Registries of both regions with the same billing groups (they are not synced). */
@@ -32,10 +32,10 @@ export function registries(): { source: InMemoryRegistry; target: InMemoryRegist
 
 /** Builds the fleet in `source`. */
 export async function buildFleet(source: InMemoryRegistry): Promise<Fleet> {
-  const ca = await generateCertificateAuthority('fleet CA');
+  const ca = await LocalCertificateAuthority.create('fleet CA');
   const c1 = await ca.issue('sensor-1');
   const c2 = await ca.issue('sensor-2');
-  const [c3, c4, c5] = await Promise.all([generateCertificate('gateway-1'), generateCertificate('meter-1'), generateCertificate('spare')]);
+  const [c3, c4, c5] = await Promise.all([selfSignedCertificate('gateway-1'), selfSignedCertificate('meter-1'), selfSignedCertificate('spare')]);
   const s = source;
   await s.createThingType({ name: 'sensor', description: 'temperature sensor', searchableAttributes: ['floor'], deprecated: false });
   await s.createThingType({ name: 'gateway', searchableAttributes: [], deprecated: false });
@@ -65,7 +65,7 @@ export async function buildFleet(source: InMemoryRegistry): Promise<Fleet> {
   await s.attachThingPrincipal('sensor-2', c2.certificateId, 'NON_EXCLUSIVE_THING');
   await s.attachThingPrincipal('gateway-1', c3.certificateId, 'NON_EXCLUSIVE_THING');
   await s.attachThingPrincipal('meter-1', c4.certificateId, 'NON_EXCLUSIVE_THING');
-  const certTarget = (c: TestCertificate): PolicyTarget => ({ kind: 'certificate', certificateId: c.certificateId });
+  const certTarget = (c: DeviceCertificate): PolicyTarget => ({ kind: 'certificate', certificateId: c.certificateId });
   for (const c of [c1, c2, c3]) await s.attachPolicy('device', certTarget(c));
   await s.attachPolicy('site-ops', { kind: 'thingGroup', groupName: 'site-a' });
   return { source, certificates: { ca, c1, c2, c3, c4, c5 } };

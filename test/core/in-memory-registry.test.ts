@@ -1,12 +1,11 @@
-import { generateCertificate } from '../support/certificates';
+import { certificateIdOf, selfSignedCertificate } from '../../lib/local/certificates';
 import { InMemoryRegistry } from '../support/in-memory-registry';
-import { certificateIdOf } from '../support/certificates';
 
 const registry = (now = () => 0) => new InMemoryRegistry({ region: 'eu-west-1', now });
 
 describe('InMemoryRegistry (the AWS rules the core depends on)', () => {
   it('computes certificate IDs as the SHA-256 of the DER, as AWS does', async () => {
-    const cert = await generateCertificate();
+    const cert = await selfSignedCertificate();
     const r = registry();
     await r.registerCertificate({ certificatePem: cert.certificatePem, status: 'ACTIVE' });
     expect(cert.certificateId).toBe(certificateIdOf(cert.certificatePem));
@@ -24,7 +23,7 @@ describe('InMemoryRegistry (the AWS rules the core depends on)', () => {
 
   it('keeps REVOKED final and refuses to delete an ACTIVE or attached certificate', async () => {
     const r = registry();
-    const cert = await generateCertificate();
+    const cert = await selfSignedCertificate();
     await r.registerCertificate({ certificatePem: cert.certificatePem, status: 'ACTIVE' });
     await expect(r.deleteCertificate(cert.certificateId)).rejects.toThrow(expect.objectContaining({ name: 'CertificateStateError' }));
     await r.createThing({ name: 't', attributes: {} });
@@ -37,7 +36,7 @@ describe('InMemoryRegistry (the AWS rules the core depends on)', () => {
 
   it('limits a policy to 5 versions and refuses to delete an attached policy', async () => {
     const r = registry();
-    const cert = await generateCertificate();
+    const cert = await selfSignedCertificate();
     await r.registerCertificate({ certificatePem: cert.certificatePem, status: 'ACTIVE' });
     await r.createPolicy('p', '{}');
     for (let i = 0; i < 4; i += 1) await r.createPolicyVersion('p', `{"v":${i}}`);

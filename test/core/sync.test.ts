@@ -2,7 +2,7 @@ import { diff } from '../../lib/core/diff';
 import { readAll, type ResourceRef } from '../../lib/core/scope';
 import { reconcile, syncResources } from '../../lib/core/sync';
 import { changeStages, refExists } from '../../lib/core/scope';
-import { generateCertificate } from '../support/certificates';
+import { selfSignedCertificate } from '../../lib/local/certificates';
 import { InMemoryRegistry } from '../support/in-memory-registry';
 import { buildFleet, registries, SOURCE_REGION, TARGET_REGION, type Fleet } from './fleet';
 
@@ -93,8 +93,8 @@ describe('reconcile', () => {
 
   it('reports bad items with a clear error naming each and converges the rest', async () => {
     const r = registries();
-    const good = await generateCertificate('good');
-    const bad = await generateCertificate('bad');
+    const good = await selfSignedCertificate('good');
+    const bad = await selfSignedCertificate('bad');
     const garbledPem = bad.certificatePem.replace(/\n[A-Za-z0-9+/]{10}/, '\nAAAAAAAAAA');
     r.source.seed({
       things: [{ name: 'n'.repeat(129), attributes: {}, groupNames: [] }, { name: 'fine', attributes: {}, groupNames: [] }],
@@ -154,7 +154,7 @@ describe('syncResources', () => {
   describe('a thing deleted in the source', () => {
     async function setUp() {
       const { source, target } = registries();
-      const cert = await generateCertificate('t');
+      const cert = await selfSignedCertificate('t');
       for (const r of [source, target]) await r.registerCertificate({ certificatePem: cert.certificatePem, status: 'ACTIVE' });
       await target.createThing({ name: 'gone', attributes: {} });
       await target.attachThingPrincipal('gone', cert.certificateId, 'NON_EXCLUSIVE_THING');
@@ -179,7 +179,7 @@ describe('syncResources', () => {
 
   it('deletes a certificate gone from the source in mirror mode: detaches it, makes it INACTIVE, deletes it', async () => {
     const { source, target } = registries();
-    const cert = await generateCertificate('old');
+    const cert = await selfSignedCertificate('old');
     await target.registerCertificate({ certificatePem: cert.certificatePem, status: 'ACTIVE' });
     await target.createPolicy('p', '{}');
     await target.attachPolicy('p', { kind: 'certificate', certificateId: cert.certificateId });
@@ -193,7 +193,7 @@ describe('syncResources', () => {
 
   it('detaches a policy from a certificate when the source did, in retain mode too', async () => {
     const { source, target } = registries();
-    const cert = await generateCertificate('c');
+    const cert = await selfSignedCertificate('c');
     for (const r of [source, target]) {
       await r.registerCertificate({ certificatePem: cert.certificatePem, status: 'ACTIVE' });
       await r.createPolicy('p', '{}');

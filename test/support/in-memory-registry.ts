@@ -3,7 +3,7 @@
  * on a get is `undefined`; failures are domain errors) and the AWS rules the core depends on, logs every
  * call (`calls`, `writeCalls()`), and can inject faults. Certificate IDs are the SHA-256 of the DER.
  */
-import { createHash, X509Certificate } from 'node:crypto';
+import { certificateIdOf } from '../../lib/local/certificates';
 import {
   CertificateStateError,
   InvalidResourceError,
@@ -89,7 +89,7 @@ const clone = <T>(value: T): T => structuredClone(value);
 
 function certificateIdFromPem(pem: string, what: string): string {
   try {
-    return createHash('sha256').update(new X509Certificate(pem).raw).digest('hex');
+    return certificateIdOf(pem);
   } catch (error) {
     throw new InvalidResourceError(`${what}: the PEM is not a valid X.509 certificate`, { cause: error });
   }
