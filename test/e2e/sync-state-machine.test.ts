@@ -138,6 +138,59 @@ describe('the sync state machine', () => {
     expect(await target.getThing('gone')).toEqual(expected);
   });
 
+  it('deprecates a thing type in the target, and a thing of that type stays associated', async () => {
+    const p = pipeline();
+    await source.createThingType({ name: 'meter', searchableAttributes: [], deprecated: false });
+    await source.createThing({ name: 'meter-1', thingTypeName: 'meter', attributes: {} });
+    await p.sync();
+    emulator.events.clearLog();
+    await source.setThingTypeDeprecated('meter', true);
+    const runs = await p.sync();
+    p.stop();
+    expect(runs.map((r) => r.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']); // CloudTrail and registry event
+    expect(await target.getThingType('meter')).toMatchObject({ deprecated: true });
+    expect(await target.getThing('meter-1')).toMatchObject({ thingTypeName: 'meter' });
+  });
+
+  it('creates a nested group after its parent, and a dynamic group by its query without copying members', async () => {
+    const p = pipeline();
+    await source.createThingGroup({ kind: 'static', name: 'region-a', description: 'top', attributes: { tier: '1' } });
+    await source.createThingGroup({ kind: 'static', name: 'site-a1', parentName: 'region-a', attributes: {} });
+    await source.createThingGroup({ kind: 'static', name: 'room-a1x', parentName: 'site-a1', attributes: {} });
+    await source.createThing({ name: 'lamp-1', attributes: { battery: 'low' } });
+    await source.createThingGroup({ kind: 'dynamic', name: 'low-battery', queryString: 'attributes.battery:low', attributes: {} });
+    const runs = await p.sync();
+    p.stop();
+    expect(runs.every((r) => r.status === 'SUCCEEDED')).toBe(true);
+    expect(await target.getThingGroup('room-a1x')).toMatchObject({ kind: 'static', parentName: 'site-a1' });
+    expect(await target.getThingGroup('region-a')).toMatchObject({ description: 'top', attributes: { tier: '1' } });
+    expect(await target.getThingGroup('low-battery')).toMatchObject({ kind: 'dynamic', queryString: 'attributes.battery:low' });
+    expect((await target.getThing('lamp-1'))?.groupNames).toEqual([]);
+  });
+
+  it('follows a thing moved between groups and a policy detached from a group', async () => {
+    for (const name of ['old-home', 'new-home']) await source.createThingGroup({ kind: 'static', name, attributes: {} });
+    await source.createThing({ name: 'mover', attributes: {} });
+    await source.addThingToGroup('mover', { name: 'old-home' });
+    await source.createPolicy('group-policy', devicePolicyDocument(SOURCE, ACCOUNT, 'mover'));
+    await source.attachPolicy('group-policy', { kind: 'thingGroup', groupName: 'old-home' });
+    const p = pipeline();
+    await p.sync();
+    // The pipeline subscribed after the writes above: bring the target level first, as a reconcile would.
+    for (const event of emulator.events.log(SOURCE).filter((e) => e.type === 'cloudtrail')) await p.runner.run(event.event);
+    expect(await target.listAttachedPolicies({ kind: 'thingGroup', groupName: 'old-home' })).toEqual(['group-policy']);
+    expect((await target.getThing('mover'))?.groupNames).toEqual(['old-home']);
+
+    await source.removeThingFromGroup('mover', 'old-home');
+    await source.addThingToGroup('mover', { name: 'new-home' });
+    await source.detachPolicy('group-policy', { kind: 'thingGroup', groupName: 'old-home' });
+    const runs = await p.sync();
+    p.stop();
+    expect(runs.every((r) => r.status === 'SUCCEEDED')).toBe(true);
+    expect((await target.getThing('mover'))?.groupNames).toEqual(['new-home']);
+    expect(await target.listAttachedPolicies({ kind: 'thingGroup', groupName: 'old-home' })).toEqual([]);
+  });
+
   it('ignores an event it does not replicate, with no write and no failure record', async () => {
     const p = pipeline();
     const run = await p.runner.run({
