@@ -1,0 +1,127 @@
+/**
+ * The thin Lambda handlers: what they accept, what they refuse (naming the field), and how they map
+ * the core's outcomes onto the state machine's contract (throw to retry, return data otherwise).
+ */
+import { readSyncEnvironment } from '../../lambdas/runtime/config';
+import { createSyncHandler } from '../../lambdas/runtime/sync-handler';
+import { createHandler as createFinishSync } from '../../lambdas/finish-sync';
+import { createHandler as createForwarder } from '../../lambdas/forward-registry-event';
+import type { SyncDependencies } from '../../lambdas/runtime/dependencies';
+import { ThrottledError } from '../../lib/core/errors';
+import { silentLogger } from '../../lib/core/logger';
+import { InMemoryRegistry } from '../support/in-memory-registry';
+
+function deps(): SyncDependencies & { source: InMemoryRegistry; target: InMemoryRegistry } {
+  return { source: new InMemoryRegistry({ region: 'us-east-1' }), target: new InMemoryRegistry({ region: 'eu-west-1' }), deleteMode: 'retain', logger: silentLogger };
+}
+
+const CHANGE = { eventId: 'e-1', eventTime: '2026-11-23T10:00:00Z', sourceRegion: 'us-east-1', origin: 'cloudtrail', operation: 'CreateThingType', ref: { kind: 'thingType', name: 'sensor' } };
+
+describe('readSyncEnvironment', () => {
+  it('reads the IRS_* variables with their defaults', () => {
+    expect(readSyncEnvironment({ IRS_SOURCE_REGION: 'us-east-1', IRS_TARGET_REGION: 'eu-west-1', PATH: '/bin' })).toEqual({
+      IRS_SOURCE_REGION: 'us-east-1',
+      IRS_TARGET_REGION: 'eu-west-1',
+      IRS_DELETE_MODE: 'retain',
+      IRS_QUOTA_SCALE: 1,
+    });
+  });
+
+  it.each([
+    [{ IRS_TARGET_REGION: 'eu-west-1' }, 'IRS_SOURCE_REGION'],
+    [{ IRS_SOURCE_REGION: 'us-east-1', IRS_TARGET_REGION: 'europe' }, 'IRS_TARGET_REGION'],
+    [{ IRS_SOURCE_REGION: 'us-east-1', IRS_TARGET_REGION: 'eu-west-1', IRS_DELETE_MODE: 'purge' }, 'IRS_DELETE_MODE'],
+    [{ IRS_SOURCE_REGION: 'us-east-1', IRS_TARGET_REGION: 'eu-west-1', IRS_DELET_MODE: 'mirror' }, 'IRS_DELET_MODE'],
+  ])('refuses %j, naming %s', (env, name) => {
+    expect(() => readSyncEnvironment(env)).toThrow(expect.objectContaining({ name: 'InvalidInputError', message: expect.stringContaining(name) }));
+  });
+});
+
+describe('a sync handler', () => {
+  it('converges the reference it is given and reports the writes', async () => {
+    const d = deps();
+    await d.source.createThingType({ name: 'sensor', searchableAttributes: [], deprecated: false });
+    const result = await createSyncHandler(['thingType'], d)({ ref: { kind: 'thingType', name: 'sensor' }, mode: 'converge', change: CHANGE });
+    expect(result).toEqual({ ref: { kind: 'thingType', name: 'sensor' }, failed: false, writes: 1, skipped: 0, failures: [] });
+    expect(await d.target.getThingType('sensor')).toBeDefined();
+  });
+
+  it('in ensure mode, leaves an existing dependency alone even when it differs', async () => {
+    const d = deps();
+    await d.source.createThingType({ name: 'sensor', description: 'new', searchableAttributes: [], deprecated: false });
+    await d.target.createThingType({ name: 'sensor', description: 'old', searchableAttributes: [], deprecated: false });
+    const result = await createSyncHandler(['thingType'], d)({ ref: { kind: 'thingType', name: 'sensor' }, mode: 'ensure' });
+    expect(result.writes).toBe(0);
+    expect(d.target.writeCalls()).toHaveLength(1);
+  });
+
+  it('refuses a reference of a kind it does not sync, naming the field', async () => {
+    await expect(createSyncHandler(['thing'], deps())({ ref: { kind: 'policy', name: 'p' } })).rejects.toThrow(
+      expect.objectContaining({ name: 'InvalidInputError', message: expect.stringContaining('ref.kind') }),
+    );
+  });
+
+  it('refuses a malformed reference, naming the field', async () => {
+    await expect(createSyncHandler(['thing'], deps())({ ref: { kind: 'thing', name: 'has space' } })).rejects.toThrow(/ref\.name/);
+  });
+
+  it('throws a retryable failure by name so the state machine retries it', async () => {
+    const d = deps();
+    await d.source.createThingType({ name: 'sensor', searchableAttributes: [], deprecated: false });
+    d.target.injectFault({ method: 'createThingType', error: () => new ThrottledError('slow down') });
+    await expect(createSyncHandler(['thingType'], d)({ ref: { kind: 'thingType', name: 'sensor' } })).rejects.toThrow(expect.objectContaining({ name: 'ThrottledError' }));
+  });
+
+  it('returns a permanent failure as data', async () => {
+    const d = deps();
+    await d.source.createThingType({ name: 'sensor', searchableAttributes: [], deprecated: false });
+    d.target.injectFault({ method: 'createThingType', error: () => Object.assign(new Error('bad'), { name: 'InvalidResourceError' }) });
+    const result = await createSyncHandler(['thingType'], d)({ ref: { kind: 'thingType', name: 'sensor' } });
+    expect(result).toMatchObject({ failed: true, failures: [{ kind: 'thingType', key: 'sensor', errorName: 'InvalidResourceError' }] });
+  });
+});
+
+describe('finish-sync', () => {
+  const finish = createFinishSync(deps());
+
+  it('succeeds when every resource synced', async () => {
+    const outcome = await finish({ change: CHANGE, results: [[{ ref: CHANGE.ref, failed: false, writes: 2, skipped: 1, failures: [] }]] });
+    expect(outcome).toEqual({ status: 'SUCCEEDED', eventId: 'e-1', resources: 1, writes: 2, skipped: 1, failures: [] });
+  });
+
+  it('fails with every failure: returned ones and Lambdas that failed after their retries', async () => {
+    const outcome = await finish({
+      change: CHANGE,
+      results: [
+        [{ ref: CHANGE.ref, failed: true, failures: [{ errorName: 'InvalidResourceError', message: 'bad doc' }] }],
+        [{ ref: { kind: 'thing', name: 't' }, failed: true, error: { Error: 'Lambda.Unknown', Cause: 'timeout' } }],
+      ],
+    });
+    expect(outcome.status).toBe('FAILED');
+    expect(outcome.failures).toEqual([
+      { ref: CHANGE.ref, errorName: 'InvalidResourceError', message: 'bad doc' },
+      { ref: { kind: 'thing', name: 't' }, errorName: 'Lambda.Unknown', message: 'timeout' },
+    ]);
+  });
+});
+
+describe('forward-registry-event', () => {
+  const message = { topic: '$aws/events/thing/t-1/created', eventType: 'THING_EVENT', eventId: 'x1', operation: 'CREATED', thingName: 't-1' };
+
+  it('puts the registry event on the bus under our source, topic included', async () => {
+    const entries: unknown[] = [];
+    const forward = createForwarder(() => ({ putEvents: async (e) => (entries.push(...e), { failedEntryCount: 0 }) }), 'sync-bus');
+    await expect(forward(message)).resolves.toEqual({ forwarded: 1 });
+    expect(entries).toEqual([{ Source: 'iot-registry-sync.registry-events', DetailType: 'AWS IoT Registry Event', Detail: JSON.stringify(message), EventBusName: 'sync-bus' }]);
+  });
+
+  it('throws when EventBridge refuses the entry, so the topic rule keeps the message', async () => {
+    const forward = createForwarder(() => ({ putEvents: async () => ({ failedEntryCount: 1 }) }));
+    await expect(forward(message)).rejects.toThrow(expect.objectContaining({ name: 'TransientServiceError' }));
+  });
+
+  it('throws on a message that is not a registry event, naming the field', async () => {
+    const forward = createForwarder(() => ({ putEvents: async () => ({ failedEntryCount: 0 }) }));
+    await expect(forward({ ...message, topic: 'devices/t-1/telemetry' })).rejects.toThrow(/topic/);
+  });
+});
