@@ -16,6 +16,11 @@ export const SyncEnvironmentSchema = z.strictObject({
   IRS_IOT_ENDPOINT: z.url().optional(),
   /** Multiplies the AWS default TPS the client paces at (raise it after raising the account's quotas). */
   IRS_QUOTA_SCALE: z.coerce.number().positive().default(1),
+  /** An IAM role the target-region client assumes (a target registry in another account); unset: the function's own role. */
+  IRS_TARGET_ROLE_ARN: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/, 'must be an IAM role ARN')
+    .optional(),
 });
 /** Validated Lambda settings. */
 export type SyncEnvironment = z.infer<typeof SyncEnvironmentSchema>;

@@ -25,7 +25,11 @@ export function environmentDependencies(): SyncDependencies {
     const common = { endpoint: env.IRS_IOT_ENDPOINT, quotas: { scale: env.IRS_QUOTA_SCALE }, logger };
     fromEnvironment = {
       source: createIotRegistry({ ...common, region: env.IRS_SOURCE_REGION }),
-      target: createIotRegistry({ ...common, region: env.IRS_TARGET_REGION }),
+      target: createIotRegistry({
+        ...common,
+        region: env.IRS_TARGET_REGION,
+        ...(env.IRS_TARGET_ROLE_ARN === undefined ? {} : { roleArn: env.IRS_TARGET_ROLE_ARN }),
+      }),
       deleteMode: env.IRS_DELETE_MODE,
       logger,
     };

@@ -6,6 +6,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { IoTClient } from '@aws-sdk/client-iot';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { z } from 'zod';
 import { InvalidInputError } from '../core/errors';
 import { IotRegistry, type AdapterLogger } from './iot-registry';
@@ -25,6 +26,8 @@ export interface IotRegistryClientOptions {
   endpoint?: string;
   /** Explicit credentials; otherwise the SDK's default chain. */
   credentials?: StaticCredentials;
+  /** An IAM role to assume for every call (a registry in another account); the credentials above assume it. */
+  roleArn?: string;
   /** The account ID; otherwise learned from the first ARN a response carries. */
   accountId?: string;
   /** Quota pacing: `scale` multiplies every default TPS (0 = off), `overrides` sets TPS per operation. */
@@ -38,6 +41,10 @@ export type RegistryPairOptions = Omit<IotRegistryClientOptions, 'region'> & { s
 const OptionsSchema = z.object({
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be a region name such as eu-west-1'),
   endpoint: z.url().optional(),
+  roleArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/, 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/name')
+    .optional(),
   accountId: z.string().min(1).optional(),
   quotas: z
     .strictObject({
@@ -98,9 +105,21 @@ export function staticCredentialsFor(options: IotRegistryClientOptions, env: Nod
   return undefined;
 }
 
-/** An `IoTClient` for one region, with SDK retries off and keep-alive sockets. */
+/** The session name the assumed role's calls carry in the target account's CloudTrail. */
+export const ROLE_SESSION_NAME = 'iot-registry-sync';
+
+/** An `IoTClient` for one region, with SDK retries off and keep-alive sockets; it assumes `roleArn` when given. */
 export function createIotClient(options: IotRegistryClientOptions, env: NodeJS.ProcessEnv = process.env): IoTClient {
-  const credentials = staticCredentialsFor(options, env);
+  const own = staticCredentialsFor(options, env);
+  const credentials =
+    options.roleArn === undefined
+      ? own
+      : fromTemporaryCredentials({
+          params: { RoleArn: options.roleArn, RoleSessionName: ROLE_SESSION_NAME },
+          ...(own === undefined ? {} : { masterCredentials: own }),
+          // STS of the client's own region: the regional endpoint keeps working when another region fails.
+          clientConfig: { region: options.region },
+        });
   return new IoTClient({
     region: options.region,
     maxAttempts: 1,

@@ -1,0 +1,246 @@
+/**
+ * bench:cost — what one device registration costs the sync on AWS, from measurements on the emulator.
+ *
+ * A base fleet is built and synced first (types, groups, the shared policy exist in both regions). Then
+ * BENCH_DEVICES new devices are registered the way a provisioning flow does it (thing, group membership,
+ * per-device policy, certificate, policy attachment, thing attachment). Every change event they cause goes
+ * through the local event bus (the real forwarder for registry events) and the real sync state machine
+ * (statemachine/sync.asl.json with the real handlers), one at a time, so each Lambda invocation's time and
+ * IoT calls are its own. Counted per device: events, executions, Standard state transitions, Lambda
+ * invocations, IoT calls; then priced at us-east-1 list prices. Prints one JSON object.
+ *
+ * Lambda duration is not measurable locally: the emulator answers in about a millisecond where AWS IoT
+ * takes tens. The estimate is therefore `measured local time + IoT calls × BENCH_IOT_CALL_MS` (default
+ * 50 ms per call, an assumption) per invocation, rounded up to the millisecond as Lambda bills, cold
+ * starts not counted; the forwarder's duration is assumed (BENCH_FORWARDER_MS, default 50 ms).
+ */
+import '../lib/local/polyfills';
+import * as finishSync from '../lambdas/finish-sync';
+import * as resolveChange from '../lambdas/resolve-change';
+import * as syncAttachments from '../lambdas/sync-attachments';
+import * as syncCertificate from '../lambdas/sync-certificate';
+import * as syncPolicy from '../lambdas/sync-policy';
+import * as syncThing from '../lambdas/sync-thing';
+import * as syncThingGroup from '../lambdas/sync-thing-group';
+import * as syncThingType from '../lambdas/sync-thing-type';
+import type { SyncDependencies } from '../lambdas/runtime/dependencies';
+import { createIotRegistry } from '../lib/aws/clients';
+import type { IotRegistry } from '../lib/aws/iot-registry';
+import { silentLogger } from '../lib/core/logger';
+import { REGISTRY_EVENT_SOURCE } from '../lib/events/schemas';
+import { FUNCTION_SIZING, type FunctionName } from '../lib/infra/function-sizing';
+import { LocalCertificateAuthority } from '../lib/local/certificates';
+import { startEmulator, type RunningEmulator } from '../lib/local/emulator';
+import { LocalEventBus } from '../lib/local/event-bus';
+import { buildFleet, devicePolicyDocument } from '../lib/local/fleet';
+import { loadDefinition, LocalStateMachine, type TaskHandlers } from '../lib/local/state-machine';
+import { LOCAL_SYNC_SUBSTITUTIONS } from '../lib/local/sync-runner';
+
+const DEVICES = Number(process.env.BENCH_DEVICES ?? 50);
+const BASE_DEVICES = Number(process.env.BENCH_BASE_DEVICES ?? 10);
+const IOT_CALL_MS = Number(process.env.BENCH_IOT_CALL_MS ?? 50);
+/** Assumed duration of one forwarder invocation (parse + one PutEvents); not measurable locally. */
+const FORWARDER_MS = Number(process.env.BENCH_FORWARDER_MS ?? 50);
+const ACCOUNT = '123456789012';
+const SOURCE = 'us-east-1';
+const TARGET = 'us-west-2';
+
+/** us-east-1 list prices (USD) used for the estimate. */
+const PRICES = {
+  standardTransition: 0.025 / 1000,
+  lambdaGbSecondArm: 0.0000133334,
+  lambdaRequest: 0.2 / 1_000_000,
+  customEvent: 1 / 1_000_000,
+};
+
+/** Per Lambda: invocations, local milliseconds and IoT calls, summed. */
+interface LambdaTally {
+  invocations: number;
+  localMs: number;
+  iotCalls: number;
+  billedMs: number;
+}
+
+async function main(): Promise<void> {
+  const emulator = await startEmulator({ quotaScale: 0, registryEvents: 'all', accountId: ACCOUNT });
+  try {
+    const registry = (region: string) =>
+      createIotRegistry({ region, endpoint: emulator.url, accountId: ACCOUNT, quotas: { scale: 0 }, logger: silentLogger });
+    const source = registry(SOURCE);
+    const target = registry(TARGET);
+    const bus = new LocalEventBus(SOURCE, ACCOUNT);
+    emulator.events.subscribe(bus.listener);
+    const deps: SyncDependencies = { source, target, deleteMode: 'retain', logger: silentLogger };
+    const tallies = new Map<FunctionName, LambdaTally>();
+    const machine = new LocalStateMachine(loadDefinition('sync.asl.json', LOCAL_SYNC_SUBSTITUTIONS));
+    const handlers = timedHandlers(deps, emulator, tallies);
+
+    // 1. The base fleet, synced: what a registration finds already in place.
+    const fleet = await buildFleet(source, { devices: BASE_DEVICES, region: SOURCE, accountId: ACCOUNT });
+    await emulator.events.flush();
+    for (const event of bus.take()) await machine.run(event, handlers, { retryIntervalMs: 0 });
+    tallies.clear();
+
+    // 2. New registrations, measured.
+    const ca = await LocalCertificateAuthority.create();
+    const floors = fleet.groups.filter((g) => /-f\d+$/.test(g));
+    for (let i = 0; i < DEVICES; i++) await registerDevice(source, ca, `new-device-${String(i).padStart(5, '0')}`, floors[i % floors.length]!);
+    await emulator.events.flush();
+    const events = bus.take();
+    const registryEvents = events.filter((e) => e.source === REGISTRY_EVENT_SOURCE).length;
+    emulator.resetStats();
+
+    let transitions = 0;
+    let failed = 0;
+    let ignored = 0;
+    let executionMs = 0;
+    for (const event of events) {
+      const run = await machine.run(event, handlers, { retryIntervalMs: 0 });
+      transitions += run.stateTransitions;
+      executionMs += run.durationMs;
+      if (run.status === 'FAILED') failed += 1;
+      else if ((run.output as { resolved?: { status?: string } } | undefined)?.resolved?.status === 'ignored') ignored += 1;
+    }
+    const converged = await sameDevices(source, target, DEVICES);
+
+    // The forwarder: one invocation per registry event (IoT invokes it once per message), duration assumed.
+    tallies.set('ForwardRegistryEvent', { invocations: registryEvents, localMs: 0, iotCalls: 0, billedMs: registryEvents * FORWARDER_MS });
+
+    const perDevice = (n: number, digits = 2) => Number((n / DEVICES).toFixed(digits));
+    const lambdas = Object.fromEntries(
+      [...tallies.entries()].map(([name, t]) => {
+        const gbSeconds = (t.billedMs / 1000) * (FUNCTION_SIZING[name].memoryMb / 1024);
+        return [
+          name,
+          {
+            invocationsPerDevice: perDevice(t.invocations),
+            memoryMb: FUNCTION_SIZING[name].memoryMb,
+            localMsPerInvocation: t.invocations ? Number((t.localMs / t.invocations).toFixed(2)) : 0,
+            iotCallsPerInvocation: t.invocations ? Number((t.iotCalls / t.invocations).toFixed(2)) : 0,
+            estimatedBilledMsPerInvocation: t.invocations ? Math.round(t.billedMs / t.invocations) : 0,
+            gbSecondsPerDevice: perDevice(gbSeconds, 5),
+          },
+        ];
+      }),
+    );
+    const totals = [...tallies.entries()].reduce(
+      (sum, [name, t]) => ({
+        invocations: sum.invocations + t.invocations,
+        gbSeconds: sum.gbSeconds + (t.billedMs / 1000) * (FUNCTION_SIZING[name].memoryMb / 1024),
+      }),
+      { invocations: 0, gbSeconds: 0 },
+    );
+    const iotCalls = Object.entries(emulator.stats().byRegion).reduce(
+      (acc, [region, ops]) => ({ ...acc, [region]: Object.values(ops).reduce((n, c) => n + c.requests, 0) }),
+      {} as Record<string, number>,
+    );
+
+    const million = 1_000_000;
+    const perMillion = {
+      stepFunctionsStandard: (transitions / DEVICES) * million * PRICES.standardTransition,
+      lambdaRequests: (totals.invocations / DEVICES) * million * PRICES.lambdaRequest,
+      lambdaDuration: (totals.gbSeconds / DEVICES) * million * PRICES.lambdaGbSecondArm,
+      eventBridgeCustomEvents: (registryEvents / DEVICES) * million * PRICES.customEvent,
+      cloudTrail: 0,
+    };
+    const total = Object.values(perMillion).reduce((a, b) => a + b, 0);
+
+    console.log(
+      JSON.stringify({
+        benchmark: 'cost',
+        inputs: { devices: DEVICES, baseFleetDevices: BASE_DEVICES, assumedIotCallMs: IOT_CALL_MS, assumedForwarderMs: FORWARDER_MS, sourceRegion: SOURCE, targetRegion: TARGET },
+        converged,
+        perDevice: {
+          events: perDevice(events.length),
+          cloudTrailEvents: perDevice(events.length - registryEvents),
+          registryEvents: perDevice(registryEvents),
+          executions: perDevice(events.length),
+          ignoredExecutions: perDevice(ignored),
+          failedExecutions: perDevice(failed),
+          standardStateTransitions: perDevice(transitions),
+          lambdaInvocations: perDevice(totals.invocations),
+          lambdaGbSeconds: perDevice(totals.gbSeconds, 5),
+          iotCalls: Object.fromEntries(Object.entries(iotCalls).map(([region, n]) => [region, perDevice(n)])),
+          localExecutionMs: perDevice(executionMs),
+        },
+        lambdas,
+        usdPerMillionRegistrations: {
+          ...Object.fromEntries(Object.entries(perMillion).map(([k, v]) => [k, Number(v.toFixed(2))])),
+          total: Number(total.toFixed(2)),
+        },
+        prices: PRICES,
+      }),
+    );
+  } finally {
+    await emulator.close();
+  }
+}
+
+/** The real handlers, each wrapped to count its invocations, local time and IoT calls. */
+function timedHandlers(deps: SyncDependencies, emulator: RunningEmulator, tallies: Map<FunctionName, LambdaTally>): TaskHandlers {
+  const lambdas: Record<string, (input: never) => Promise<unknown>> = {
+    ResolveChange: resolveChange.createHandler(deps),
+    SyncThingType: syncThingType.createHandler(deps),
+    SyncThingGroup: syncThingGroup.createHandler(deps),
+    SyncPolicy: syncPolicy.createHandler(deps),
+    SyncCertificate: syncCertificate.createHandler(deps),
+    SyncThing: syncThing.createHandler(deps),
+    SyncAttachments: syncAttachments.createHandler(deps),
+    FinishSync: finishSync.createHandler(deps),
+  };
+  const requests = () => Object.values(emulator.stats().byRegion).reduce((n, ops) => n + Object.values(ops).reduce((m, c) => m + c.requests, 0), 0);
+  const timed = Object.fromEntries(
+    Object.entries(lambdas).map(([name, handler]) => [
+      name,
+      async (input: never) => {
+        const calls = requests();
+        const started = process.hrtime.bigint();
+        try {
+          return await handler(input);
+        } finally {
+          const localMs = Number(process.hrtime.bigint() - started) / 1e6;
+          const iotCalls = requests() - calls;
+          const tally = tallies.get(name as FunctionName) ?? { invocations: 0, localMs: 0, iotCalls: 0, billedMs: 0 };
+          tally.invocations += 1;
+          tally.localMs += localMs;
+          tally.iotCalls += iotCalls;
+          tally.billedMs += Math.ceil(localMs + iotCalls * IOT_CALL_MS);
+          tallies.set(name as FunctionName, tally);
+        }
+      },
+    ]),
+  );
+  return {
+    ...timed,
+    // The failure path's service integrations (not Lambdas): they only run when a sync fails.
+    SendToDeadLetterQueue: async () => ({ MessageId: 'bench' }),
+    PutSyncFailedEvent: async () => ({ FailedEntryCount: 0, Entries: [] }),
+  };
+}
+
+/** One device registration as a provisioning flow makes it: the ~6 calls behind its ~9 change events. */
+async function registerDevice(source: IotRegistry, ca: LocalCertificateAuthority, name: string, floor: string): Promise<void> {
+  await source.createThing({ name, thingTypeName: 'sensor', attributes: { model: 'm-1', firmware: '1.0.0', battery: 'ok' } });
+  await source.addThingToGroup(name, { name: floor });
+  await source.createPolicy(`device-${name}`, devicePolicyDocument(SOURCE, ACCOUNT, name));
+  const cert = await ca.issue(name);
+  await source.registerCertificate({ certificatePem: cert.certificatePem, status: 'ACTIVE' });
+  await source.attachPolicy(`device-${name}`, { kind: 'certificate', certificateId: cert.certificateId });
+  await source.attachThingPrincipal(name, cert.certificateId, 'EXCLUSIVE_THING');
+}
+
+/** Whether every new device reached the target with its certificate attached. */
+async function sameDevices(source: IotRegistry, target: IotRegistry, devices: number): Promise<boolean> {
+  for (let i = 0; i < devices; i++) {
+    const name = `new-device-${String(i).padStart(5, '0')}`;
+    const [a, b] = await Promise.all([source.getThing(name), target.getThing(name)]);
+    if (!a || !b || JSON.stringify(a.attributes) !== JSON.stringify(b.attributes)) return false;
+  }
+  return true;
+}
+
+void main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
+

@@ -1,0 +1,119 @@
+/**
+ * Settings of the CDK app (bin/app.ts): a JSON config file (default `iot-registry-sync.config.json`, path
+ * overridable with `-c config=<path>`) with every key optionally overridden by CDK context (`-c key=value`).
+ * Validated with zod: unknown keys in the file are rejected, and every error names the field.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+/** The config file read when no `config` context is given (it is optional). */
+export const DEFAULT_CONFIG_FILE = 'iot-registry-sync.config.json';
+
+/**
+ * Used only when neither the config, the context nor CDK_DEFAULT_ACCOUNT names an account, so that
+ * `cdk synth` works offline without credentials. `cdk deploy` then refuses to run against a real account.
+ */
+export const PLACEHOLDER_ACCOUNT = '123456789012';
+
+const Region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1');
+const Account = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account ID');
+const RoleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN');
+const TopicArn = z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/, 'must be an SNS topic ARN');
+// Context values given on the command line arrive as strings.
+const Flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
+const Scale = z.union([z.number(), z.string().regex(/^\d+(\.\d+)?$/, 'must be a number').transform(Number)]).pipe(z.number().positive().max(100));
+
+/** The mirror-image stack in the target region, for failback (source and target swapped). */
+const FailbackSchema = z.strictObject({
+  /** Deploy the failback stack; default true. */
+  deploy: Flag.default(true),
+  /** Its rules start enabled; default false (an operator enables them to fail back). */
+  enabled: Flag.default(false),
+  /** Account of the target region, when it differs; default the main account. */
+  account: Account.optional(),
+  /** Role to assume in the primary's account, when the accounts differ. */
+  targetRoleArn: RoleArn.optional(),
+  /** SNS topic in the target region for its alarms. */
+  alarmTopicArn: TopicArn.optional(),
+});
+
+/** The app's settings, as written in the config file. */
+export const AppConfigSchema = z
+  .strictObject({
+    /** Name of the main stack; the failback stack adds `-failback`. */
+    stackName: z.string().regex(/^[A-Za-z][A-Za-z0-9-]*$/, 'must start with a letter and hold only letters, digits and -').default('IotRegistrySync'),
+    /** Account to deploy to; default CDK_DEFAULT_ACCOUNT, else a placeholder. */
+    account: Account.optional(),
+    sourceRegion: Region.default('us-east-1'),
+    targetRegion: Region.default('us-west-2'),
+    deleteMode: z.enum(['retain', 'mirror']).default('retain'),
+    quotaScale: Scale.default(1),
+    workflowType: z.enum(['STANDARD', 'EXPRESS']).default('STANDARD'),
+    driftSchedule: z.string().min(1).default('rate(6 hours)'),
+    createTrail: Flag.default(true),
+    enableRegistryEvents: Flag.default(true),
+    alarmTopicArn: TopicArn.optional(),
+    targetRoleArn: RoleArn.optional(),
+    failback: FailbackSchema.default({ deploy: true, enabled: false }),
+  })
+  .refine((c) => c.sourceRegion !== c.targetRegion, { path: ['targetRegion'], message: 'must differ from sourceRegion' });
+
+/** Validated settings, with the account resolved. */
+export type AppConfig = z.infer<typeof AppConfigSchema> & { account: string; accountIsPlaceholder: boolean };
+
+/** The top-level keys, which CDK context may override one by one. */
+export const CONFIG_KEYS = Object.keys(AppConfigSchema.shape) as (keyof z.input<typeof AppConfigSchema>)[];
+
+/** Where the settings come from. */
+export interface ConfigSources {
+  /** CDK context lookup (`app.node.tryGetContext`). */
+  context: (key: string) => unknown;
+  /** The environment (CDK_DEFAULT_ACCOUNT). */
+  env: NodeJS.ProcessEnv;
+  /** Directory relative config paths resolve from; default the working directory. */
+  cwd?: string;
+}
+
+/** Reads, merges and validates the settings; throws an Error naming the file (or context) and the field. */
+export function loadAppConfig(sources: ConfigSources): AppConfig {
+  const explicitPath = sources.context('config');
+  if (explicitPath !== undefined && typeof explicitPath !== 'string') throw new Error('context config: must be a file path');
+  const path = resolve(sources.cwd ?? process.cwd(), explicitPath ?? DEFAULT_CONFIG_FILE);
+  let fromFile: unknown = {};
+  if (existsSync(path)) {
+    try {
+      fromFile = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+    } catch (error) {
+      throw new Error(`${path}: not valid JSON: ${(error as Error).message}`);
+    }
+  } else if (explicitPath !== undefined) {
+    throw new Error(`context config: ${path} does not exist`);
+  }
+  if (typeof fromFile !== 'object' || fromFile === null || Array.isArray(fromFile)) throw new Error(`${path}: must hold a JSON object`);
+
+  const fromContext = Object.fromEntries(
+    CONFIG_KEYS.map((key) => [key, contextValue(sources.context(key))]).filter(([, value]) => value !== undefined),
+  );
+  const parsed = AppConfigSchema.safeParse({ ...fromFile, ...fromContext });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.join('.') || '(root)';
+    const origin = typeof issue?.path[0] === 'string' && issue.path[0] in fromContext ? 'context' : path;
+    throw new Error(`${origin}: ${field}: ${issue?.message ?? 'invalid'}`);
+  }
+  const account = parsed.data.account ?? sources.env.CDK_DEFAULT_ACCOUNT;
+  return { ...parsed.data, account: account ?? PLACEHOLDER_ACCOUNT, accountIsPlaceholder: account === undefined };
+}
+
+/** A context value as the schema takes it: `-c failback='{"deploy":false}'` arrives as a JSON string. */
+function contextValue(value: unknown): unknown {
+  if (typeof value === 'string' && value.startsWith('{')) {
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      return value;
+    }
+  }
+  return value;
+}

@@ -1,0 +1,29 @@
+/**
+ * Memory and timeout of each Lambda, in one place with no CDK import, so that the construct deploys
+ * them and bench/cost.ts prices them from the same numbers.
+ */
+
+/** Memory (MB) and timeout (s) of one function. */
+export interface FunctionSizing {
+  memoryMb: number;
+  timeoutSeconds: number;
+}
+
+/**
+ * The sync handlers pace their IoT calls at the quotas and back off on throttling, so their timeouts are
+ * generous; 512 MB buys the CPU share that parsing and the SDK need (Lambda CPU scales with memory).
+ */
+export const FUNCTION_SIZING = {
+  ResolveChange: { memoryMb: 512, timeoutSeconds: 90 },
+  SyncThingType: { memoryMb: 512, timeoutSeconds: 180 },
+  SyncThingGroup: { memoryMb: 512, timeoutSeconds: 180 },
+  SyncPolicy: { memoryMb: 512, timeoutSeconds: 180 },
+  SyncCertificate: { memoryMb: 512, timeoutSeconds: 180 },
+  SyncThing: { memoryMb: 512, timeoutSeconds: 180 },
+  SyncAttachments: { memoryMb: 512, timeoutSeconds: 180 },
+  FinishSync: { memoryMb: 256, timeoutSeconds: 60 },
+  ForwardRegistryEvent: { memoryMb: 256, timeoutSeconds: 30 },
+} as const satisfies Record<string, FunctionSizing>;
+
+/** A function the construct deploys. */
+export type FunctionName = keyof typeof FUNCTION_SIZING;

@@ -1,0 +1,28 @@
+/** The deployable system: the construct, the app's stacks and settings, and the IAM statements they use. */
+export {
+  IotRegistrySync,
+  validateIotRegistrySyncProps,
+  REGISTRY_EVENT_CONFIGURATIONS,
+  REGISTRY_TOPIC_FAMILIES,
+  REGISTRY_TOPIC_RULE_SQL,
+  SYNC_DEFINITION_FILE,
+} from './iot-registry-sync';
+export type { IotRegistrySyncProps, SyncFunctionName } from './iot-registry-sync';
+export { IotRegistrySyncStack, addIotRegistrySyncStacks } from './iot-registry-sync-stack';
+export type { IotRegistrySyncStackProps } from './iot-registry-sync-stack';
+export { AppConfigSchema, loadAppConfig, DEFAULT_CONFIG_FILE, PLACEHOLDER_ACCOUNT } from './app-config';
+export type { AppConfig, ConfigSources } from './app-config';
+export {
+  iotArn,
+  registryReadStatements,
+  registryWriteStatements,
+  targetRoleStatements,
+  SCOPED_READ_ACTIONS,
+  SCOPED_WRITE_ACTIONS,
+  UNSCOPED_READ_ACTIONS,
+  UNSCOPED_WRITE_ACTIONS,
+  ALL_SYNC_IOT_ACTIONS,
+} from './registry-permissions';
+export type { IotResourceType, RegistryScope } from './registry-permissions';
+export { FUNCTION_SIZING } from './function-sizing';
+export type { FunctionName, FunctionSizing } from './function-sizing';

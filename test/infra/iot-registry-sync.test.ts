@@ -1,0 +1,487 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { CLOUDTRAIL_RULE_PATTERN, REGISTRY_RULE_PATTERN } from '../../lib/events/rule-pattern';
+import {
+  addIotRegistrySyncStacks,
+  IotRegistrySync,
+  loadAppConfig,
+  PLACEHOLDER_ACCOUNT,
+  REGISTRY_EVENT_CONFIGURATIONS,
+  REGISTRY_TOPIC_FAMILIES,
+  SYNC_DEFINITION_FILE,
+  UNSCOPED_READ_ACTIONS,
+  UNSCOPED_WRITE_ACTIONS,
+  SCOPED_WRITE_ACTIONS,
+  ALL_SYNC_IOT_ACTIONS,
+  type IotRegistrySyncProps,
+} from '../../lib/infra';
+
+/** An app as `cdk synth` builds it, with bundling skipped (no esbuild in unit tests). */
+function testApp(): App {
+  return new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+}
+
+const emptyDir = mkdtempSync(join(tmpdir(), 'irs-config-'));
+afterAll(() => rmSync(emptyDir, { recursive: true, force: true }));
+
+/** The default app: nothing configured, as a fresh clone synthesizes it. */
+const config = loadAppConfig({ context: () => undefined, env: {}, cwd: emptyDir });
+const app = testApp();
+const [primaryStack, failbackStack] = addIotRegistrySyncStacks(app, config);
+const primary = Template.fromStack(primaryStack!);
+const failback = Template.fromStack(failbackStack!);
+
+type Json = Record<string, unknown>;
+
+/** A CloudFormation value flattened like cdk-nag does (`<Ref>`, `<Name.Attr>`), for reading ARNs. */
+function flatten(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const node = value as Json;
+  if (Array.isArray(node['Fn::Join'])) {
+    const [delimiter, parts] = node['Fn::Join'] as [string, unknown[]];
+    return parts.map(flatten).join(delimiter);
+  }
+  if (node.Ref !== undefined) return `<${String(node.Ref)}>`;
+  if (Array.isArray(node['Fn::GetAtt'])) return `<${(node['Fn::GetAtt'] as string[]).join('.')}>`;
+  return JSON.stringify(value);
+}
+
+const list = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+
+interface Statement {
+  policy: string;
+  actions: string[];
+  resources: string[];
+  condition?: Json;
+}
+
+/** Every Allow statement of every IAM policy of a template, with its resources flattened. */
+function statements(template: Template): Statement[] {
+  return Object.entries(template.findResources('AWS::IAM::Policy')).flatMap(([policy, resource]) =>
+    list((resource.Properties as Json & { PolicyDocument: { Statement: Json[] } }).PolicyDocument.Statement)
+      .filter((s) => s.Effect === 'Allow')
+      .map((s) => ({
+        policy,
+        actions: list(s.Action as string | string[]),
+        resources: list(s.Resource as unknown).map(flatten),
+        ...(s.Condition === undefined ? {} : { condition: s.Condition as Json }),
+      })),
+  );
+}
+
+/** The logical id of the only resource of a type whose id starts with the given construct id. */
+function logicalId(template: Template, type: string, prefix: string): string {
+  const ids = Object.keys(template.findResources(type)).filter((id) => id.startsWith(prefix));
+  expect(ids).toHaveLength(1);
+  return ids[0]!;
+}
+
+const WRITE_ACTIONS = new Set([...SCOPED_WRITE_ACTIONS.flatMap((s) => s.actions), ...UNSCOPED_WRITE_ACTIONS]);
+const IOT_ARN = /^arn:<AWS::Partition>:iot:([a-z0-9-]+):\d{12}:(thing|thingtype|thinggroup|billinggroup|cert|cacert|policy)\/\*$/;
+
+describe('IotRegistrySync in the default app', () => {
+  it('matches IoT calls delivered by CloudTrail and forwarded registry events with the exported patterns', () => {
+    primary.hasResourceProperties('AWS::Events::Rule', { EventPattern: CLOUDTRAIL_RULE_PATTERN, State: 'ENABLED' });
+    primary.hasResourceProperties('AWS::Events::Rule', { EventPattern: REGISTRY_RULE_PATTERN, State: 'ENABLED' });
+  });
+
+  it('starts the sync state machine with a retry policy and an encrypted, TLS-only dead-letter queue', () => {
+    const machine = logicalId(primary, 'AWS::StepFunctions::StateMachine', 'IotRegistrySyncSyncStateMachine');
+    const dlq = logicalId(primary, 'AWS::SQS::Queue', 'IotRegistrySyncEventDeadLetterQueue');
+    const rules = primary.findResources('AWS::Events::Rule', { Properties: { EventPattern: Match.objectLike({ 'detail-type': Match.anyValue() }) } });
+    expect(Object.keys(rules)).toHaveLength(2);
+    for (const rule of Object.values(rules)) {
+      expect((rule.Properties as Json).Targets).toEqual([
+        expect.objectContaining({
+          Arn: { Ref: machine },
+          RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlq, 'Arn'] } },
+        }),
+      ]);
+    }
+    primary.hasResource('AWS::SQS::Queue', { Properties: { SqsManagedSseEnabled: true } });
+    primary.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: dlq }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({ Effect: 'Allow', Action: 'sqs:SendMessage', Principal: { Service: 'events.amazonaws.com' } }),
+        ]),
+      },
+    });
+  });
+
+  it('forwards the six registry topic families through the topic rule and keeps what fails in an error queue', () => {
+    const forwarder = logicalId(primary, 'AWS::Lambda::Function', 'IotRegistrySyncForwardRegistryEvent');
+    const errors = logicalId(primary, 'AWS::SQS::Queue', 'IotRegistrySyncTopicRuleErrorQueue');
+    const rule = logicalId(primary, 'AWS::IoT::TopicRule', 'IotRegistrySyncRegistryEventsTopicRule');
+    const payload = (primary.findResources('AWS::IoT::TopicRule')[rule]!.Properties as Json).TopicRulePayload as Json;
+
+    expect(payload.Sql).toBe(
+      "SELECT *, topic() AS topic FROM '$aws/events/#' WHERE " + REGISTRY_TOPIC_FAMILIES.map((f) => `topic(3) = '${f}'`).join(' OR '),
+    );
+    expect(REGISTRY_TOPIC_FAMILIES).toHaveLength(6);
+    expect(payload).toMatchObject({
+      AwsIotSqlVersion: '2016-03-23',
+      RuleDisabled: false,
+      Actions: [{ Lambda: { FunctionArn: { 'Fn::GetAtt': [forwarder, 'Arn'] } } }],
+      ErrorAction: { Sqs: { QueueUrl: { Ref: errors }, UseBase64: false } },
+    });
+    primary.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'iot.amazonaws.com',
+      SourceArn: { 'Fn::GetAtt': [rule, 'Arn'] },
+      SourceAccount: PLACEHOLDER_ACCOUNT,
+    });
+    primary.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [errors, 'Arn'] } } },
+    });
+  });
+
+  it('loads the reviewed ASL file unchanged, with a substitution for every ${Name} it uses', () => {
+    const asl = readFileSync(SYNC_DEFINITION_FILE, 'utf8');
+    const names = [...new Set([...asl.matchAll(/\$\{([A-Za-z]+)\}/g)].map((m) => m[1]!))].sort();
+    const machine = Object.values(primary.findResources('AWS::StepFunctions::StateMachine'))[0]!.Properties as Json;
+
+    expect(machine.DefinitionString).toBe(asl);
+    expect(names.length).toBeGreaterThanOrEqual(10);
+    expect(Object.keys(machine.DefinitionSubstitutions as Json).sort()).toEqual(names);
+    expect(machine.DefinitionSubstitutions).toMatchObject({
+      ResolveChangeFunctionArn: { 'Fn::GetAtt': [logicalId(primary, 'AWS::Lambda::Function', 'IotRegistrySyncResolveChange'), 'Arn'] },
+      DeadLetterQueueUrl: { Ref: logicalId(primary, 'AWS::SQS::Queue', 'IotRegistrySyncFailureQueue') },
+      EventBusName: 'default',
+    });
+  });
+
+  it('runs a Standard workflow that logs every execution with its data and traces it', () => {
+    primary.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true, Destinations: [Match.anyValue()] },
+      TracingConfiguration: { Enabled: true },
+    });
+  });
+
+  it('grants the state machine invoke on its eight functions, SendMessage on the failure queue and PutEvents on the default bus', () => {
+    const role = logicalId(primary, 'AWS::IAM::Role', 'IotRegistrySyncSyncStateMachineRole');
+    const own = statements(primary).filter((s) => s.policy.startsWith('IotRegistrySyncSyncStateMachineRoleDefaultPolicy'));
+    const invoke = own.find((s) => s.actions.includes('lambda:InvokeFunction'));
+    const functionIds = Object.keys(primary.findResources('AWS::Lambda::Function')).filter((id) =>
+      /^IotRegistrySync(ResolveChange|SyncThingType|SyncThingGroup|SyncPolicy|SyncCertificate|SyncThing|SyncAttachments|FinishSync)[0-9A-F]{8}$/.test(id),
+    );
+
+    expect(role).toBeDefined();
+    expect(functionIds).toHaveLength(8);
+    expect(invoke?.actions).toEqual(['lambda:InvokeFunction']);
+    expect(invoke?.resources.sort()).toEqual(functionIds.map((id) => `<${id}.Arn>`).sort());
+    expect(own.find((s) => s.actions.includes('sqs:SendMessage'))).toMatchObject({
+      actions: ['sqs:SendMessage'],
+      resources: [`<${logicalId(primary, 'AWS::SQS::Queue', 'IotRegistrySyncFailureQueue')}.Arn>`],
+    });
+    expect(own.find((s) => s.actions.includes('events:PutEvents'))).toMatchObject({
+      actions: ['events:PutEvents'],
+      resources: [`arn:<AWS::Partition>:events:us-east-1:${PLACEHOLDER_ACCOUNT}:event-bus/default`],
+    });
+  });
+
+  it('bundles each handler as an arm64 Node.js 24 function with tracing, its own log group and the sync settings', () => {
+    const handlers = Object.entries(primary.findResources('AWS::Lambda::Function')).filter(([id]) => !id.startsWith('AWS'));
+    expect(handlers).toHaveLength(9);
+    for (const [id, resource] of handlers) {
+      const props = resource.Properties as Json & { Timeout: number; Environment: { Variables: Json }; LoggingConfig: { LogGroup: Json } };
+      expect(props).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
+      expect(props.LoggingConfig.LogGroup).toEqual({ Ref: expect.stringMatching(/Logs/) });
+      if (id.startsWith('IotRegistrySyncForwardRegistryEvent')) {
+        expect(props.Environment.Variables).toMatchObject({ IRS_EVENT_BUS_NAME: 'default' });
+      } else {
+        expect(props.Timeout).toBeGreaterThanOrEqual(60);
+        expect(props.Environment.Variables).toMatchObject({
+          IRS_SOURCE_REGION: 'us-east-1',
+          IRS_TARGET_REGION: 'us-west-2',
+          IRS_DELETE_MODE: 'retain',
+          IRS_QUOTA_SCALE: '1',
+        });
+        expect(props.Environment.Variables).not.toHaveProperty('IRS_TARGET_ROLE_ARN');
+      }
+    }
+    primary.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('names every action and writes the IoT registry only in the target region', () => {
+    const all = statements(primary);
+    for (const statement of all) {
+      for (const action of statement.actions) expect(action).not.toMatch(/(^\*$|:\*$)/);
+    }
+    const iot = all.filter((s) => s.actions.some((a) => a.startsWith('iot:')));
+    for (const statement of iot) {
+      const writes = statement.actions.filter((a) => WRITE_ACTIONS.has(a));
+      if (statement.actions.includes('iot:UpdateEventConfigurations')) {
+        // The deploy-time switch of this region's registry events: an account setting, no resource type.
+        expect(statement).toMatchObject({ actions: ['iot:UpdateEventConfigurations'], resources: ['*'] });
+        expect(statement.condition).toEqual({ StringEquals: { 'aws:RequestedRegion': 'us-east-1' } });
+        continue;
+      }
+      expect(writes.length === 0 || writes.length === statement.actions.length).toBe(true);
+      const region = writes.length > 0 ? 'us-west-2' : undefined;
+      for (const resource of statement.resources) {
+        if (resource === '*') {
+          const unscoped = writes.length > 0 ? UNSCOPED_WRITE_ACTIONS : UNSCOPED_READ_ACTIONS;
+          expect(statement.actions.every((a) => unscoped.includes(a))).toBe(true);
+          const pinned = (statement.condition?.StringEquals as Json | undefined)?.['aws:RequestedRegion'];
+          if (region) expect(pinned).toBe(region);
+          else expect(['us-east-1', 'us-west-2']).toContain(pinned);
+        } else {
+          const arn = IOT_ARN.exec(resource);
+          expect(arn).not.toBeNull();
+          if (region) expect(arn![1]).toBe(region);
+          else expect(['us-east-1', 'us-west-2']).toContain(arn![1]);
+        }
+      }
+    }
+    expect(iot.filter((s) => s.actions.some((a) => WRITE_ACTIONS.has(a))).length).toBeGreaterThan(0);
+  });
+
+  it('grants every IoT call the adapter makes, and nothing it does not make', () => {
+    const adapter = readFileSync(join(__dirname, '..', '..', 'lib', 'aws', 'iot-registry.ts'), 'utf8');
+    const called = new Set([...adapter.matchAll(/\b(?:new ([A-Z]\w+)Command|paginate([A-Z]\w+))\(/g)].map((m) => `iot:${m[1] ?? m[2]}`));
+    expect(called.size).toBeGreaterThan(30);
+    expect([...ALL_SYNC_IOT_ACTIONS].sort()).toEqual([...called].sort());
+  });
+
+  it('lets ResolveChange read only the source region and the forwarder only put events on the default bus', () => {
+    const resolve = statements(primary).filter((s) => s.policy.startsWith('IotRegistrySyncResolveChangeRole'));
+    const resolveIot = resolve.filter((s) => s.actions.some((a) => a.startsWith('iot:')));
+    expect(resolveIot.length).toBeGreaterThan(0);
+    for (const statement of resolveIot) {
+      expect(statement.actions.some((a) => WRITE_ACTIONS.has(a))).toBe(false);
+      for (const resource of statement.resources) {
+        if (resource === '*') expect(statement.condition).toEqual({ StringEquals: { 'aws:RequestedRegion': 'us-east-1' } });
+        else expect(IOT_ARN.exec(resource)?.[1]).toBe('us-east-1');
+      }
+    }
+    const forwarder = statements(primary).filter((s) => s.policy.startsWith('IotRegistrySyncForwarderRole'));
+    const actions = forwarder.flatMap((s) => s.actions).sort();
+    expect(actions).toEqual(
+      ['events:PutEvents', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'].sort(),
+    );
+    expect(forwarder.find((s) => s.actions.includes('events:PutEvents'))?.resources).toEqual([
+      `arn:<AWS::Partition>:events:us-east-1:${PLACEHOLDER_ACCOUNT}:event-bus/default`,
+    ]);
+  });
+
+  it('alarms on failed and throttled executions, queue depths, Lambda throttles and forwarder errors', () => {
+    primary.resourceCountIs('AWS::CloudWatch::Alarm', 7);
+    const alarm = (props: Json) =>
+      primary.hasResourceProperties('AWS::CloudWatch::Alarm', { ComparisonOperator: 'GreaterThanThreshold', Threshold: 0, ...props });
+    alarm({ MetricName: 'ExecutionsFailed', Namespace: 'AWS/States' });
+    alarm({ MetricName: 'ExecutionThrottled', Namespace: 'AWS/States' });
+    alarm({ MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(primary, 'AWS::SQS::Queue', 'IotRegistrySyncFailureQueue'), 'QueueName'] } }] });
+    alarm({ MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(primary, 'AWS::SQS::Queue', 'IotRegistrySyncEventDeadLetterQueue'), 'QueueName'] } }] });
+    alarm({ MetricName: 'Errors', Namespace: 'AWS/Lambda' });
+    alarm({ Metrics: Match.arrayWith([Match.objectLike({ Expression: 'SUM(METRICS())' })]) });
+    for (const resource of Object.values(primary.findResources('AWS::CloudWatch::Alarm'))) {
+      expect((resource.Properties as Json).AlarmActions).toBeUndefined();
+    }
+  });
+
+  it('keeps drift reports in an encrypted, private, versioned, access-logged bucket that expires them, on a 6-hour schedule', () => {
+    primary.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      VersioningConfiguration: { Status: 'Enabled' },
+      LoggingConfiguration: { DestinationBucketName: { Ref: Match.stringLikeRegexp('AccessLogsBucket') }, LogFilePrefix: 'reports/' },
+      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 90, NoncurrentVersionExpiration: { NoncurrentDays: 30 }, Status: 'Enabled' })] },
+    });
+    const buckets = Object.keys(primary.findResources('AWS::S3::Bucket'));
+    for (const bucket of buckets) {
+      primary.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: bucket },
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      });
+    }
+    const accessLogs = logicalId(primary, 'AWS::S3::Bucket', 'IotRegistrySyncAccessLogsBucket');
+    expect(primary.findResources('AWS::S3::Bucket')[accessLogs]!.Properties).not.toHaveProperty('AccessControl');
+    primary.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: accessLogs },
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 's3:PutObject', Principal: { Service: 'logging.s3.amazonaws.com' } })]) },
+    });
+    primary.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(6 hours)', State: 'ENABLED' });
+  });
+
+  it('creates a KMS-encrypted regional trail of write events with log file validation', () => {
+    const key = logicalId(primary, 'AWS::KMS::Key', 'IotRegistrySyncTrailKey');
+    primary.hasResourceProperties('AWS::CloudTrail::Trail', {
+      IsLogging: true,
+      EnableLogFileValidation: true,
+      IsMultiRegionTrail: false,
+      KMSKeyId: { 'Fn::GetAtt': [key, 'Arn'] },
+      EventSelectors: [{ IncludeManagementEvents: true, ReadWriteType: 'WriteOnly' }],
+    });
+    primary.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Action: 'kms:GenerateDataKey*', Principal: { Service: 'cloudtrail.amazonaws.com' } })]) },
+    });
+  });
+
+  it('switches on exactly the six registry event types with UpdateEventConfigurations', () => {
+    const resource = Object.values(primary.findResources('Custom::AWS'))[0]!.Properties as Json;
+    const create = JSON.parse(flatten(resource.Create)) as { service: string; action: string; parameters: { eventConfigurations: Json } };
+    expect(create).toMatchObject({ service: 'IoT', action: 'UpdateEventConfigurations' });
+    expect(create.parameters.eventConfigurations).toEqual(Object.fromEntries(REGISTRY_EVENT_CONFIGURATIONS.map((k) => [k, { Enabled: true }])));
+  });
+
+  it('deploys the mirror image in the target region with its rules disabled until an operator enables them', () => {
+    expect(failbackStack!.region).toBe('us-west-2');
+    expect(failbackStack!.stackName).toBe('IotRegistrySync-failback');
+    failback.hasResourceProperties('AWS::Events::Rule', { EventPattern: CLOUDTRAIL_RULE_PATTERN, State: 'DISABLED' });
+    failback.hasResourceProperties('AWS::Events::Rule', { EventPattern: REGISTRY_RULE_PATTERN, State: 'DISABLED' });
+    failback.hasResourceProperties('AWS::IoT::TopicRule', { TopicRulePayload: Match.objectLike({ RuleDisabled: true }) });
+    failback.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ IRS_SOURCE_REGION: 'us-west-2', IRS_TARGET_REGION: 'us-east-1' }) },
+    });
+    const writes = statements(failback).filter((s) => s.actions.some((a) => WRITE_ACTIONS.has(a)));
+    expect(writes.flatMap((s) => s.resources).filter((r) => r !== '*').every((r) => IOT_ARN.exec(r)?.[1] === 'us-east-1')).toBe(true);
+  });
+
+  it('passes the cdk-nag AwsSolutions checks, each acknowledgement with a written reason', () => {
+    const checks = new AwsSolutionsChecks();
+    for (const stack of [primaryStack!, failbackStack!]) {
+      const report = checks.validateScope(stack);
+      expect(report.violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
+    }
+    // Ours are the AwsSolutions ones (aws-cdk-lib records a few CloudFormation-Validate ones itself).
+    const acknowledgements = collectAcknowledgements(primaryStack!).filter(({ id }) => id.includes('AwsSolutions-'));
+    expect(acknowledgements.length).toBeGreaterThan(10);
+    for (const { reason } of acknowledgements) expect(reason.length).toBeGreaterThan(60);
+  });
+});
+
+/** The acknowledgements recorded on a construct tree (Validations.of(...).acknowledge metadata). */
+function collectAcknowledgements(root: IConstruct): { id: string; reason: string }[] {
+  return root.node
+    .findAll()
+    .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
+    .flatMap((m) => Object.entries(m.data as Record<string, string | { reason: string }>))
+    .map(([id, value]) => ({ id, reason: typeof value === 'string' ? value : value.reason }));
+}
+
+describe('IotRegistrySync props', () => {
+  const stackIn = (region: string | undefined) => new Stack(testApp(), 'Stack', region ? { env: { account: '111122223333', region } } : {});
+
+  it.each<[Partial<IotRegistrySyncProps>, string]>([
+    [{ targetRegion: 'us-east-1' }, 'targetRegion: must differ'],
+    [{ targetRegion: 'Oregon' }, 'targetRegion: must be an AWS region'],
+    [{ quotaScale: 0 }, 'quotaScale'],
+    [{ driftSchedule: 'every day' }, 'driftSchedule: must be an EventBridge schedule expression'],
+    [{ targetRoleArn: 'registry-writer' }, 'targetRoleArn: must be an IAM role ARN'],
+    [{ deleteMode: 'purge' as 'mirror' }, 'deleteMode'],
+  ])('rejects %j with an error naming the prop', (override, message) => {
+    expect(() => new IotRegistrySync(stackIn('us-east-1'), 'Sync', { targetRegion: 'us-west-2', ...override })).toThrow(message);
+  });
+
+  it('requires a stack with an explicit region, the source', () => {
+    expect(() => new IotRegistrySync(stackIn(undefined), 'Sync', { targetRegion: 'us-west-2' })).toThrow('explicit env.region');
+  });
+
+  it('assumes the target role, runs Express, notifies the alarm topic, and leaves out the trail and the event switch when told', () => {
+    const stack = stackIn('eu-west-1');
+    const topic = new Topic(stack, 'Alarms', { enforceSSL: true });
+    const roleArn = 'arn:aws:iam::444455556666:role/registry-writer';
+    new IotRegistrySync(stack, 'Sync', {
+      targetRegion: 'eu-central-1',
+      targetRoleArn: roleArn,
+      workflowType: 'EXPRESS',
+      alarmTopic: topic,
+      createTrail: false,
+      enableRegistryEvents: false,
+      deleteMode: 'mirror',
+      quotaScale: 4,
+    });
+    const template = Template.fromStack(stack);
+
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', { StateMachineType: 'EXPRESS' });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ IRS_TARGET_ROLE_ARN: roleArn, IRS_DELETE_MODE: 'mirror', IRS_QUOTA_SCALE: '4' }) },
+    });
+    const sync = statements(template).filter((s) => s.policy.startsWith('SyncSyncHandlerRole'));
+    expect(sync).toContainEqual(expect.objectContaining({ actions: ['sts:AssumeRole'], resources: [roleArn] }));
+    expect(sync.flatMap((s) => s.actions).some((a) => WRITE_ACTIONS.has(a))).toBe(false);
+    expect(sync.flatMap((s) => s.resources).some((r) => r.includes(':iot:eu-central-1:'))).toBe(false);
+    for (const resource of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
+      expect((resource.Properties as Json).AlarmActions).toEqual([{ Ref: expect.stringMatching(/^Alarms/) }]);
+    }
+    template.resourceCountIs('AWS::CloudTrail::Trail', 0);
+    template.resourceCountIs('Custom::AWS', 0);
+  });
+});
+
+describe('loadAppConfig', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'irs-config-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const write = (name: string, content: unknown) => {
+    const path = join(dir, name);
+    writeFileSync(path, JSON.stringify(content));
+    return path;
+  };
+  const context = (values: Record<string, unknown>) => (key: string) => values[key];
+
+  it('uses offline defaults and a placeholder account when nothing is configured', () => {
+    expect(config).toMatchObject({
+      stackName: 'IotRegistrySync',
+      account: PLACEHOLDER_ACCOUNT,
+      accountIsPlaceholder: true,
+      sourceRegion: 'us-east-1',
+      targetRegion: 'us-west-2',
+      deleteMode: 'retain',
+      quotaScale: 1,
+      workflowType: 'STANDARD',
+      driftSchedule: 'rate(6 hours)',
+      createTrail: true,
+      enableRegistryEvents: true,
+      failback: { deploy: true, enabled: false },
+    });
+  });
+
+  it('takes the account from CDK_DEFAULT_ACCOUNT when the config names none', () => {
+    const loaded = loadAppConfig({ context: context({}), env: { CDK_DEFAULT_ACCOUNT: '111122223333' }, cwd: dir });
+    expect(loaded).toMatchObject({ account: '111122223333', accountIsPlaceholder: false });
+  });
+
+  it('reads the file named by the config context and lets context keys override it', () => {
+    const path = write('custom.json', { account: '210987654321', sourceRegion: 'eu-west-1', targetRegion: 'eu-central-1', quotaScale: 2 });
+    const loaded = loadAppConfig({
+      context: context({ config: path, quotaScale: '4', createTrail: 'false', failback: '{"deploy":false}' }),
+      env: { CDK_DEFAULT_ACCOUNT: '111122223333' },
+      cwd: dir,
+    });
+    expect(loaded).toMatchObject({
+      account: '210987654321',
+      sourceRegion: 'eu-west-1',
+      targetRegion: 'eu-central-1',
+      quotaScale: 4,
+      createTrail: false,
+      failback: { deploy: false, enabled: false },
+    });
+  });
+
+  it.each<[unknown, string]>([
+    [{ targetRegoin: 'eu-west-1' }, 'targetRegoin'],
+    [{ quotaScale: -1 }, 'quotaScale'],
+    [{ failback: { enabeld: true } }, 'enabeld'],
+    [{ targetRegion: 'us-east-1' }, 'targetRegion: must differ from sourceRegion'],
+    [{ account: '12345' }, 'account: must be a 12-digit AWS account ID'],
+  ])('rejects %j naming the field', (content, field) => {
+    const path = write('bad.json', content);
+    expect(() => loadAppConfig({ context: context({ config: path }), env: {}, cwd: dir })).toThrow(field);
+  });
+
+  it('fails when the config context names a missing file', () => {
+    expect(() => loadAppConfig({ context: context({ config: 'nowhere.json' }), env: {}, cwd: dir })).toThrow('does not exist');
+  });
+});
