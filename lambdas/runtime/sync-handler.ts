@@ -5,18 +5,13 @@
  */
 import { z } from 'zod';
 import { DOMAIN_ERRORS, InvalidInputError, RERUNNABLE_ERROR_NAMES } from '../../lib/core/errors';
-import { refExists, ResourceRefSchema, type ResourceRef } from '../../lib/core/scope';
+import { ResourceRefSchema, type ResourceRef } from '../../lib/core/scope';
 import { syncResources } from '../../lib/core/sync';
 import { parseOrThrow, RegistryChangeSchema } from '../../lib/events/normalise';
 import { resolveDependencies, type DependencySource } from './dependencies';
 
-/** The input of a per-family sync Lambda: one reference, how to treat it, and the change it belongs to. */
-export const SyncItemInputSchema = z.looseObject({
-  ref: ResourceRefSchema,
-  /** `ensure`: only make sure it exists in the target (a dependency); `converge` (default): full sync. */
-  mode: z.enum(['converge', 'ensure']).default('converge'),
-  change: RegistryChangeSchema.optional(),
-});
+/** The input of a per-family sync Lambda: one reference and the change it belongs to. */
+export const SyncItemInputSchema = z.looseObject({ ref: ResourceRefSchema, change: RegistryChangeSchema.optional() });
 
 /** A failed operation, as the state machine records it. */
 export interface ItemFailure {
@@ -39,15 +34,12 @@ export interface SyncItemResult {
 /** Builds a sync handler for the given resource kinds. */
 export function createSyncHandler(kinds: readonly ResourceRef['kind'][], deps: DependencySource) {
   return async (input: unknown): Promise<SyncItemResult> => {
-    const { ref, mode, change } = parseOrThrow(SyncItemInputSchema, input, '');
+    const { ref, change } = parseOrThrow(SyncItemInputSchema, input, '');
     if (!kinds.includes(ref.kind)) {
       throw new InvalidInputError(`invalid input: ref.kind: this function syncs ${kinds.join(', ')}, not ${ref.kind}`);
     }
     const { source, target, deleteMode, logger } = resolveDependencies(deps);
     const log = logger.child ? logger.child({ eventId: change?.eventId, ref }) : logger;
-    if (mode === 'ensure' && (await refExists(target, ref))) {
-      return { ref, failed: false, writes: 0, skipped: 0, failures: [] };
-    }
     const result = await syncResources(source, { reader: target, writer: target }, [ref], {
       sourceRegion: source.region,
       targetRegion: target.region,

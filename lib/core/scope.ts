@@ -387,6 +387,21 @@ export async function refExists(reader: RegistryReader, ref: ResourceRef): Promi
   }
 }
 
+/**
+ * The stages still to run in the target: converged items always; ensured dependencies only where the
+ * target lacks them. On a steady-state fleet that leaves a change with one or two stages, which is what
+ * Standard workflows bill (state transitions) and what the IoT read quotas pay for.
+ */
+export async function pendingStages(target: RegistryReader, stages: StageItem[][], concurrency = 8): Promise<ResourceRef[][]> {
+  const pending: ResourceRef[][] = [];
+  for (const stage of stages) {
+    const keep = await mapWithConcurrency(stage, concurrency, async (item) => item.mode === 'converge' || !(await refExists(target, item.ref)));
+    const refs = stage.filter((_, i) => keep[i]).map((item) => item.ref);
+    if (refs.length > 0) pending.push(refs);
+  }
+  return pending;
+}
+
 /** Static groups with their ancestors, one stage per depth, roots first. */
 async function groupStages(source: RegistryReader, names: readonly string[]): Promise<{ stages: ResourceRef[][]; all: string[] }> {
   const parentOf = new Map<string, string | undefined>();

@@ -5,6 +5,7 @@
 import { readSyncEnvironment } from '../../lambdas/runtime/config';
 import { createSyncHandler } from '../../lambdas/runtime/sync-handler';
 import { createHandler as createFinishSync } from '../../lambdas/finish-sync';
+import { createHandler as createResolveChange } from '../../lambdas/resolve-change';
 import { createHandler as createForwarder } from '../../lambdas/forward-registry-event';
 import type { SyncDependencies } from '../../lambdas/runtime/dependencies';
 import { ThrottledError } from '../../lib/core/errors';
@@ -41,18 +42,9 @@ describe('a sync handler', () => {
   it('converges the reference it is given and reports the writes', async () => {
     const d = deps();
     await d.source.createThingType({ name: 'sensor', searchableAttributes: [], deprecated: false });
-    const result = await createSyncHandler(['thingType'], d)({ ref: { kind: 'thingType', name: 'sensor' }, mode: 'converge', change: CHANGE });
+    const result = await createSyncHandler(['thingType'], d)({ ref: { kind: 'thingType', name: 'sensor' }, change: CHANGE });
     expect(result).toEqual({ ref: { kind: 'thingType', name: 'sensor' }, failed: false, writes: 1, skipped: 0, failures: [] });
     expect(await d.target.getThingType('sensor')).toBeDefined();
-  });
-
-  it('in ensure mode, leaves an existing dependency alone even when it differs', async () => {
-    const d = deps();
-    await d.source.createThingType({ name: 'sensor', description: 'new', searchableAttributes: [], deprecated: false });
-    await d.target.createThingType({ name: 'sensor', description: 'old', searchableAttributes: [], deprecated: false });
-    const result = await createSyncHandler(['thingType'], d)({ ref: { kind: 'thingType', name: 'sensor' }, mode: 'ensure' });
-    expect(result.writes).toBe(0);
-    expect(d.target.writeCalls()).toHaveLength(1);
   });
 
   it('refuses a reference of a kind it does not sync, naming the field', async () => {
@@ -78,6 +70,33 @@ describe('a sync handler', () => {
     d.target.injectFault({ method: 'createThingType', error: () => Object.assign(new Error('bad'), { name: 'InvalidResourceError' }) });
     const result = await createSyncHandler(['thingType'], d)({ ref: { kind: 'thingType', name: 'sensor' } });
     expect(result).toMatchObject({ failed: true, failures: [{ kind: 'thingType', key: 'sensor', errorName: 'InvalidResourceError' }] });
+  });
+});
+
+describe('resolve-change', () => {
+  const event = (eventName: string, requestParameters: Record<string, unknown>) => ({
+    version: '0', id: 'e-9', 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.iot', time: '2026-11-23T10:00:00Z', region: 'us-east-1',
+    detail: { eventSource: 'iot.amazonaws.com', eventName, requestParameters, eventID: 'e-9' },
+  });
+
+  it('lists the thing after the dependencies the target lacks, leaving out those it has', async () => {
+    const d = deps();
+    await d.source.createThingType({ name: 'sensor', searchableAttributes: [], deprecated: false });
+    await d.source.createThingGroup({ kind: 'static', name: 'site', attributes: {} });
+    await d.source.createThingGroup({ kind: 'static', name: 'floor', parentName: 'site', attributes: {} });
+    await d.source.createThing({ name: 't-1', thingTypeName: 'sensor', attributes: {} });
+    await d.source.addThingToGroup('t-1', { name: 'floor' });
+    await d.target.createThingType({ name: 'sensor', searchableAttributes: [], deprecated: false });
+    await d.target.createThingGroup({ kind: 'static', name: 'site', attributes: {} });
+    const resolved = await createResolveChange(d)(event('CreateThing', { thingName: 't-1' }));
+    expect(resolved).toMatchObject({
+      status: 'change',
+      stages: [[{ kind: 'thingGroup', name: 'floor' }], [{ kind: 'thing', name: 't-1' }], [{ kind: 'thingPrincipals', thingName: 't-1' }]],
+    });
+  });
+
+  it('ignores an event it does not replicate, with the reason', async () => {
+    expect(await createResolveChange(deps())(event('ListThings', {}))).toMatchObject({ status: 'ignored', reason: expect.stringContaining('ListThings') });
   });
 });
 
