@@ -1,7 +1,9 @@
 /**
  * Target of the IoT topic rule on `$aws/events/#`: re-emits each registry event to EventBridge (the
  * rules engine has no EventBridge action), where the same rule as the CloudTrail events starts the
- * sync. A malformed or refused message throws, so the topic rule's error action keeps it.
+ * sync. A malformed or refused message throws: the rules engine invokes this function asynchronously,
+ * so Lambda retries it and then hands the event to the function's on-failure destination (the same
+ * queue as the topic rule's error action). Nothing is dropped silently.
  */
 import { TransientServiceError } from '../lib/core/errors';
 import { createEventBridgePublisher, type EventPublisher } from '../lib/aws/event-bridge';
