@@ -7,6 +7,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { runReconcileCommand } from './commands/reconcile';
 import { runSyncCommand } from './commands/sync';
 import { runDemoCommand } from './commands/demo';
+import { registerDriftCommand } from './commands/drift';
 import { runEmulatorCommand } from '../lib/local/emulator';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -60,6 +61,8 @@ regionsAndEndpoint(
   .action(async (options) => {
     process.exitCode = await runSyncCommand(options);
   });
+
+registerDriftCommand(regionsAndEndpoint(program.command('drift')));
 
 program
   .command('demo')

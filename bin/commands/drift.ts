@@ -1,0 +1,83 @@
+/**
+ * `iot-registry-sync drift`: compares both regions and reports what differs and how ready the target is
+ * for a failover, as a terminal table, JSON, Markdown or a self-contained HTML page (to --out or stdout).
+ * Exit codes as `terraform plan -detailed-exitcode`: 0 no differences, 2 differences found, 1 error.
+ */
+import { writeFileSync } from 'node:fs';
+import { Option, type Command } from 'commander';
+import { jsonLinesLogger } from '../../lib/core/logger';
+import { checkDrift, memoryDriftStore } from '../../lib/core/drift-read';
+import { driftExitCode } from '../../lib/core/drift';
+import { createDriftRegistry } from '../../lib/aws/drift-listings';
+import { formatReport, REPORT_FORMATS, type ReportFormat } from '../../lib/report';
+import { headline } from '../../lib/report/values';
+import type { RegionOptions } from './registries';
+
+/** Options of the drift command. */
+export interface DriftCommandOptions extends RegionOptions {
+  format: ReportFormat;
+  /** Write the report here instead of standard output. */
+  out?: string;
+}
+
+/** Where the command writes: the report, and one-line messages (stderr on the command line). */
+export interface DriftCommandOutput {
+  print(text: string): void;
+  message(line: string): void;
+}
+
+const processOutput: DriftCommandOutput = {
+  print: (text) => process.stdout.write(text),
+  message: (line) => process.stderr.write(`${line}\n`),
+};
+
+/** Runs the drift check and writes the report; returns the exit code (0, 2, or 1 on error). */
+export async function runDriftCommand(options: DriftCommandOptions, output: DriftCommandOutput = processOutput): Promise<number> {
+  try {
+    if (options.sourceRegion === options.targetRegion) throw new Error('--source-region and --target-region must differ');
+    const logger = jsonLinesLogger({ write: (line) => output.message(line) });
+    const common = { ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }), quotas: { scale: options.quotaScale }, logger };
+    const source = createDriftRegistry({ ...common, region: options.sourceRegion });
+    const target = createDriftRegistry({ ...common, region: options.targetRegion });
+    const started = Date.now();
+    const report = await checkDrift({
+      regions: { source: { reader: source.registry, listings: source.listings }, target: { reader: target.registry, listings: target.listings } },
+      store: memoryDriftStore(),
+    });
+    const callsByOperation: Record<string, number> = {};
+    for (const stats of [source.registry.stats(), target.registry.stats()]) {
+      for (const [operation, n] of Object.entries(stats.quota.calls)) callsByOperation[operation] = (callsByOperation[operation] ?? 0) + n;
+    }
+    const calls = Object.values(callsByOperation).reduce((a, b) => a + b, 0);
+    report.reading = {
+      calls,
+      callsByOperation,
+      // Per device and region read: each region is read once.
+      callsPerDevice: report.readiness.devices === 0 ? 0 : Math.round((calls / (2 * report.readiness.devices)) * 1000) / 1000,
+      wallSeconds: Math.round((Date.now() - started) / 10) / 100,
+    };
+    const text = formatReport(report, options.format);
+    if (options.out === undefined) {
+      output.print(text);
+    } else {
+      writeFileSync(options.out, text);
+      output.message(`${headline(report)}; report written to ${options.out}`);
+    }
+    return driftExitCode(report);
+  } catch (error) {
+    const e = error as Error;
+    output.message(`error: ${e.name === 'Error' ? '' : `${e.name}: `}${e.message}`);
+    return 1;
+  }
+}
+
+/** Adds the drift command's description, options and action to a command that already has the region options. */
+export function registerDriftCommand(command: Command): Command {
+  return command
+    .description('Compare both regions: every difference, and how ready the target is for a failover (exit 0 in sync, 2 drift, 1 error).')
+    .addOption(new Option('--format <format>', 'table on a terminal, json for machines, markdown for a ticket, html for a page').choices(REPORT_FORMATS).default('table'))
+    .option('--out <file>', 'write the report to this file instead of standard output')
+    .action(async (options: DriftCommandOptions) => {
+      process.exitCode = await runDriftCommand(options);
+    });
+}

@@ -1,0 +1,101 @@
+/**
+ * What the drift Lambdas need (not a handler itself): both regions' readers and listings, the report
+ * store, the event publisher, the metrics and, when configured, the reconcile starter; built once per
+ * container from IRS_* variables. Tests and local runs pass their own.
+ */
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { z } from 'zod';
+import { InvalidInputError } from '../lib/core/errors';
+import { jsonLinesLogger, type Logger } from '../lib/core/logger';
+import type { DriftChunkLimits, DriftRegion, DriftSide, DriftStore } from '../lib/core/drift-read';
+import { createDriftRegistry } from '../lib/aws/drift-listings';
+import { createEventBridgePublisher, type EventPublisher } from '../lib/aws/event-bridge';
+import { createS3ReportStore, s3Uri } from '../lib/aws/report-store';
+import { createStepFunctionsStarter, type ExecutionStarter } from '../lib/aws/step-functions';
+import { SyncEnvironmentSchema } from './runtime/config';
+
+/** The metrics namespace of the drift report. */
+export const DRIFT_METRICS_NAMESPACE = 'IotRegistrySync';
+
+/** The environment of the drift Lambdas: the sync's variables plus the report's. */
+export const DriftEnvironmentSchema = SyncEnvironmentSchema.extend({
+  /** The bucket chunk results and reports are written to. */
+  IRS_REPORT_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
+  /** The bus the "Registry Drift Report" event goes to. */
+  IRS_EVENT_BUS_NAME: z.string().min(1).default('default'),
+  /** When set, a report with differences starts a reconcile execution of this state machine. */
+  IRS_RECONCILE_STATE_MACHINE_ARN: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[\w-]{1,80}$/, 'must be a Step Functions state machine ARN')
+    .optional(),
+});
+/** Validated drift Lambda settings. */
+export type DriftEnvironment = z.infer<typeof DriftEnvironmentSchema>;
+
+/** Reads the IRS_* variables for the drift Lambdas; throws InvalidInputError naming the bad variable. */
+export function readDriftEnvironment(env: NodeJS.ProcessEnv = process.env): DriftEnvironment {
+  const ours = Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('IRS_')));
+  const result = DriftEnvironmentSchema.safeParse(ours);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const name = issue?.path.join('.') || 'environment';
+  throw new InvalidInputError(`invalid configuration: ${name}: ${issue?.message ?? 'invalid'}`, { cause: result.error });
+}
+
+/** Everything a drift handler uses. */
+export interface DriftDependencies {
+  regions: Record<DriftSide, DriftRegion>;
+  store: DriftStore;
+  /** A report key as a link for the event (e.g. an s3:// URI). */
+  locate(key: string): string;
+  publisher: EventPublisher;
+  eventBusName: string;
+  metrics: Metrics;
+  /** Starts the reconcile on drift, when configured. */
+  reconcile?: { starter: ExecutionStarter; stateMachineArn: string };
+  logger: Logger;
+  limits?: Partial<DriftChunkLimits>;
+  now?: () => Date;
+}
+
+let fromEnvironment: DriftDependencies | undefined;
+
+/** The dependencies of this Lambda container, created on first use from IRS_* variables. */
+export function environmentDriftDependencies(): DriftDependencies {
+  if (!fromEnvironment) {
+    const env = readDriftEnvironment();
+    const logger = jsonLinesLogger({ fields: { sourceRegion: env.IRS_SOURCE_REGION, targetRegion: env.IRS_TARGET_REGION } });
+    const common = { endpoint: env.IRS_IOT_ENDPOINT, quotas: { scale: env.IRS_QUOTA_SCALE }, logger };
+    const source = createDriftRegistry({ ...common, region: env.IRS_SOURCE_REGION });
+    const target = createDriftRegistry({
+      ...common,
+      region: env.IRS_TARGET_REGION,
+      ...(env.IRS_TARGET_ROLE_ARN === undefined ? {} : { roleArn: env.IRS_TARGET_ROLE_ARN }),
+    });
+    fromEnvironment = {
+      regions: { source: { reader: source.registry, listings: source.listings }, target: { reader: target.registry, listings: target.listings } },
+      store: createS3ReportStore(env.IRS_REPORT_BUCKET),
+      locate: (key) => s3Uri(env.IRS_REPORT_BUCKET, key),
+      publisher: createEventBridgePublisher(),
+      eventBusName: env.IRS_EVENT_BUS_NAME,
+      metrics: new Metrics({
+        namespace: DRIFT_METRICS_NAMESPACE,
+        serviceName: 'drift-report',
+        defaultDimensions: { SourceRegion: env.IRS_SOURCE_REGION, TargetRegion: env.IRS_TARGET_REGION },
+      }),
+      ...(env.IRS_RECONCILE_STATE_MACHINE_ARN === undefined
+        ? {}
+        : { reconcile: { starter: createStepFunctionsStarter(), stateMachineArn: env.IRS_RECONCILE_STATE_MACHINE_ARN } }),
+      logger,
+    };
+  }
+  return fromEnvironment;
+}
+
+/** A dependency source: fixed (tests, local runs) or lazily from the environment (Lambda). */
+export type DriftDependencySource = DriftDependencies | (() => DriftDependencies);
+
+/** Resolves a dependency source at invocation time. */
+export function resolveDriftDependencies(source: DriftDependencySource): DriftDependencies {
+  return typeof source === 'function' ? source() : source;
+}

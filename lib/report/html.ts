@@ -1,0 +1,119 @@
+/**
+ * The drift report as one self-contained HTML page: summary, readiness, counts per kind, devices not
+ * ready and differences, every table sortable by clicking a column header (a small inline script). No
+ * external resource of any kind, so it opens from a report bucket, a mail attachment or a file.
+ */
+import { DIFFERENCE_KINDS } from '../core/keys';
+import type { DriftReport } from '../core/drift';
+import { fieldsText, headline } from './values';
+
+/** Options of {@link formatHtml}. */
+export interface HtmlOptions {
+  /** Rows per table before a "… and N more" line (default 5,000: the page stays responsive). */
+  maxRows?: number;
+}
+
+/** Escapes text for HTML element content and attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+const STYLE = `
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem;color:#1d2330;background:#fff}
+h1{font-size:1.4rem;margin:0 0 .25rem}h2{font-size:1.1rem;margin:2rem 0 .5rem}
+.meta{color:#5b6478}.cards{display:flex;gap:1rem;flex-wrap:wrap;margin:1rem 0}
+.card{border:1px solid #d5d9e2;border-radius:6px;padding:.75rem 1rem;min-width:9rem}
+.card b{display:block;font-size:1.5rem}.ok{color:#1a7f37}.bad{color:#b42318}
+table{border-collapse:collapse;width:100%;margin:.25rem 0}th,td{border:1px solid #d5d9e2;padding:.3rem .5rem;text-align:left;vertical-align:top}
+th{background:#f3f5f9;cursor:pointer;user-select:none;white-space:nowrap}th[aria-sort=ascending]::after{content:" \\25B2"}th[aria-sort=descending]::after{content:" \\25BC"}
+td.n{text-align:right;font-variant-numeric:tabular-nums}td code{white-space:pre-wrap;word-break:break-all}
+.more,.note{color:#5b6478}`;
+
+/** Sorts a table's body by the clicked header's column, numerically when every value is a number. */
+const SCRIPT = `
+(function(){
+  function key(row,i){var c=row.cells[i];return c?(c.getAttribute('data-sort')||c.textContent||'').trim():'';}
+  document.querySelectorAll('table.sortable th').forEach(function(th){
+    th.addEventListener('click',function(){
+      var table=th.closest('table'),body=table.tBodies[0],i=th.cellIndex;
+      var asc=th.getAttribute('aria-sort')!=='ascending';
+      table.querySelectorAll('th').forEach(function(h){h.removeAttribute('aria-sort');});
+      th.setAttribute('aria-sort',asc?'ascending':'descending');
+      var rows=Array.prototype.slice.call(body.rows);
+      var numeric=rows.every(function(r){var v=key(r,i);return v!==''&&!isNaN(Number(v));});
+      rows.sort(function(a,b){
+        var x=key(a,i),y=key(b,i);
+        var d=numeric?Number(x)-Number(y):x.localeCompare(y,undefined,{numeric:true});
+        return asc?d:-d;
+      });
+      rows.forEach(function(r){body.appendChild(r);});
+    });
+  });
+})();`;
+
+function sortableTable(id: string, header: string[], rows: string[][], numericColumns: ReadonlySet<number> = new Set()): string {
+  const head = `<thead><tr>${header.map((h) => `<th scope="col">${escapeHtml(h)}</th>`).join('')}</tr></thead>`;
+  const body = rows
+    .map((r) => `<tr>${r.map((c, i) => (numericColumns.has(i) ? `<td class="n">${escapeHtml(c)}</td>` : `<td>${escapeHtml(c)}</td>`)).join('')}</tr>`)
+    .join('\n');
+  return `<table class="sortable" id="${id}">${head}<tbody>\n${body}\n</tbody></table>`;
+}
+
+/** Renders the report as a complete HTML document. */
+export function formatHtml(report: DriftReport, options: HtmlOptions = {}): string {
+  const maxRows = options.maxRows ?? 5000;
+  const r = report.readiness;
+  const more = (total: number) => (total > maxRows ? `<p class="more">… and ${total - maxRows} more (see the JSON report).</p>` : '');
+  const card = (label: string, value: string, good?: boolean) =>
+    `<div class="card">${escapeHtml(label)}<b class="${good === undefined ? '' : good ? 'ok' : 'bad'}">${escapeHtml(value)}</b></div>`;
+  const notReady = report.devices.filter((d) => d.status === 'not-ready');
+  const notApplicable = report.devices.filter((d) => d.status === 'not-applicable');
+  const counts = sortableTable(
+    'counts',
+    ['kind', 'source', 'target', 'missing', 'different', 'extra', 'invalid'],
+    DIFFERENCE_KINDS.map((kind) => {
+      const c = report.byKind[kind];
+      return [kind, c.source, c.target, c.missing, c.different, c.extra, c.invalid].map(String);
+    }),
+    new Set([1, 2, 3, 4, 5, 6]),
+  );
+  const sections = [
+    `<h1>Registry drift: ${escapeHtml(report.sourceRegion)} → ${escapeHtml(report.targetRegion)}</h1>`,
+    `<p class="meta">${escapeHtml(headline(report))}<br>Generated ${escapeHtml(report.generatedAt)}</p>`,
+    `<section id="summary"><div class="cards">${[
+      card('Differences', String(report.totals.differences), report.inSync),
+      card('Readiness', `${r.readinessPercent}%`, r.notReady === 0),
+      card('Devices', String(r.devices)),
+      card('Ready', String(r.ready)),
+      card('Not ready', String(r.notReady), r.notReady === 0),
+      card('Not applicable', String(r.notApplicable)),
+    ].join('')}</div></section>`,
+    `<section id="kinds"><h2>Counts per kind</h2>${counts}</section>`,
+    `<section id="readiness"><h2>Devices not ready (${notReady.length})</h2>${
+      notReady.length === 0
+        ? '<p class="ok">Every applicable device could connect in the target.</p>'
+        : sortableTable('devices', ['device', 'reasons'], notReady.slice(0, maxRows).map((d) => [d.thingName, d.reasons.join('; ')])) + more(notReady.length)
+    }${
+      notApplicable.length === 0 ? '' : `<p class="note">${notApplicable.length} device(s) without an ACTIVE certificate in the source are not applicable.</p>`
+    }</section>`,
+    `<section id="differences"><h2>Differences (${report.differences.length})</h2>${
+      report.differences.length === 0
+        ? '<p class="ok">None.</p>'
+        : sortableTable(
+            'difference-list',
+            ['change', 'kind', 'key', 'details'],
+            report.differences.slice(0, maxRows).map((d) => [d.change, d.kind, d.key, d.fields ? fieldsText(d.fields, 500) : (d.detail ?? '')]),
+          ) + more(report.differences.length)
+    }</section>`,
+    report.notes.length === 0 ? '' : `<section id="notes"><h2>Notes</h2><ul>${report.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul></section>`,
+  ];
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Registry drift ${escapeHtml(report.sourceRegion)} → ${escapeHtml(report.targetRegion)}</title>
+<style>${STYLE}</style></head>
+<body>
+${sections.join('\n')}
+<script>${SCRIPT}</script>
+</body></html>
+`;
+}
