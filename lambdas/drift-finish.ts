@@ -13,7 +13,7 @@ import { DIFFERENCE_KINDS } from '../lib/core/keys';
 import { TransientServiceError } from '../lib/core/errors';
 import { parseOrThrow } from '../lib/events/normalise';
 import { formatHtml, formatJson } from '../lib/report';
-import { environmentDriftDependencies, resolveDriftDependencies, type DriftDependencySource } from './drift-dependencies';
+import { environmentDriftDependencies, resolveDriftDependencies, type DriftDependencySource } from './runtime/drift-dependencies';
 
 /** The EventBridge source and detail type of the report event. */
 export const DRIFT_EVENT_SOURCE = 'iot-registry-sync';

@@ -4,7 +4,7 @@
  * the partial result to the report bucket and returns where the stream continues.
  */
 import { readDriftChunk, type DriftChunkResult } from '../lib/core/drift-read';
-import { environmentDriftDependencies, resolveDriftDependencies, type DriftDependencySource } from './drift-dependencies';
+import { environmentDriftDependencies, resolveDriftDependencies, type DriftDependencySource } from './runtime/drift-dependencies';
 
 /** Builds the handler over the given dependencies. */
 export function createHandler(deps: DriftDependencySource) {

@@ -23,6 +23,10 @@ export const FUNCTION_SIZING = {
   SyncAttachments: { memoryMb: 512, timeoutSeconds: 180 },
   FinishSync: { memoryMb: 256, timeoutSeconds: 60 },
   ForwardRegistryEvent: { memoryMb: 256, timeoutSeconds: 30 },
+  // A chunk is sized to take about 250 s at the default quotas.
+  DriftReadChunk: { memoryMb: 1024, timeoutSeconds: 900 },
+  // Holds both regions' snapshots: several GB at a million devices.
+  DriftFinish: { memoryMb: 3008, timeoutSeconds: 900 },
 } as const satisfies Record<string, FunctionSizing>;
 
 /** A function the construct deploys. */

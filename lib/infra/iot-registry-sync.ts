@@ -28,13 +28,15 @@ import { z } from 'zod';
 import { CLOUDTRAIL_RULE_PATTERN, REGISTRY_RULE_PATTERN } from '../events/rule-pattern';
 import { FUNCTION_SIZING, type FunctionSizing } from './function-sizing';
 import { acknowledge, acknowledgeWildcardResources } from './nag-acknowledgements';
-import { registryReadStatements, registryWriteStatements, type RegistryScope } from './registry-permissions';
+import { driftReadStatements, registryReadStatements, registryWriteStatements, type RegistryScope } from './registry-permissions';
 
 /** The repository root (lib/infra/ → ../..), where the handlers, the ASL files and the lockfile live. */
 const PROJECT_ROOT = join(__dirname, '..', '..');
 
 /** The reviewed sync definition, loaded as a string so that template assertions can read it. */
 export const SYNC_DEFINITION_FILE = join(PROJECT_ROOT, 'statemachine', 'sync.asl.json');
+/** The reviewed drift report state machine. */
+export const DRIFT_DEFINITION_FILE = join(PROJECT_ROOT, 'statemachine', 'drift.asl.json');
 
 /** The registry event families the topic rule forwards (the `UpdateEventConfigurations` keys they need). */
 export const REGISTRY_EVENT_CONFIGURATIONS = [
@@ -84,6 +86,8 @@ export interface IotRegistrySyncProps {
   readonly enabled?: boolean;
   /** Retention of every log group the construct creates; default one month. */
   readonly logRetention?: logs.RetentionDays;
+  /** The drift report's ReadinessPercent below which an alarm fires (usable to hold a failover); default 99. */
+  readonly readinessAlarmThreshold?: number;
 }
 
 const RegionSchema = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1');
@@ -103,6 +107,7 @@ const PropsSchema = z.object({
   workflowType: z.enum(['STANDARD', 'EXPRESS']).default('STANDARD'),
   targetRoleArn: RoleArnSchema.optional(),
   enabled: z.boolean().default(true),
+  readinessAlarmThreshold: z.number().min(0).max(100).default(99),
 });
 type ValidatedProps = z.infer<typeof PropsSchema>;
 
@@ -161,8 +166,12 @@ export class IotRegistrySync extends Construct {
   readonly accessLogsBucket: s3.Bucket;
   /** The drift report's schedule. */
   readonly driftSchedule: events.Schedule;
-  /** Scheduled rule for the drift job; it has no target until the drift job is added to it (`driftRule.addTarget`). */
+  /** Scheduled rule that starts the drift job. */
   readonly driftRule: events.Rule;
+  /** The drift report job (statemachine/drift.asl.json): reports to the bucket, an event and metrics. */
+  readonly driftStateMachine: sfn.StateMachine;
+  /** The two drift Lambdas: ReadChunk (lists one region's resources a bounded chunk at a time) and Finish. */
+  readonly driftFunctions: Readonly<Record<'DriftReadChunk' | 'DriftFinish', NodejsFunction>>;
   /** The trail, when `createTrail` is true. */
   readonly trail?: cloudtrail.Trail;
   /** Every alarm the construct created. */
@@ -265,7 +274,11 @@ export class IotRegistrySync extends Construct {
       versioned: true,
       serverAccessLogsBucket: this.accessLogsBucket,
       serverAccessLogsPrefix: 'reports/',
-      lifecycleRules: [{ id: 'expire-reports', expiration: Duration.days(90), noncurrentVersionExpiration: Duration.days(30) }],
+      lifecycleRules: [
+        { id: 'expire-reports', expiration: Duration.days(90), noncurrentVersionExpiration: Duration.days(30) },
+        // Per-chunk intermediate results of the drift job: only the run that wrote them reads them.
+        { id: 'expire-drift-runs', prefix: 'drift/runs/', expiration: Duration.days(7), noncurrentVersionExpiration: Duration.days(1) },
+      ],
     });
     if (settings.createTrail) this.trail = this.registryTrail();
 
@@ -275,8 +288,12 @@ export class IotRegistrySync extends Construct {
       schedule: this.driftSchedule,
       enabled: settings.enabled,
     });
+    const drift = this.driftJob({ source, target, environment, retention, bus: defaultBus, targetRoleArn: settings.targetRoleArn });
+    this.driftStateMachine = drift.machine;
+    this.driftFunctions = drift.functions;
+    this.driftRule.addTarget(new targets.SfnStateMachine(this.driftStateMachine, { retryAttempts: 3 }));
 
-    this.createAlarms(props.alarmTopic);
+    this.createAlarms(props.alarmTopic, settings.readinessAlarmThreshold);
     for (const queue of [this.failureQueue, this.eventDeadLetterQueue, this.topicRuleErrorQueue]) {
       acknowledge(queue, 'AwsSolutions-SQS3', 'This queue is itself a dead-letter destination: an operator inspects and redrives it, nothing consumes it automatically');
     }
@@ -311,6 +328,54 @@ export class IotRegistrySync extends Construct {
     machine.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.failureQueue.queueArn] }));
     machine.addToRolePolicy(new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [bus.eventBusArn] }));
     return machine;
+  }
+
+  private driftJob(options: {
+    source: RegistryScope;
+    target: RegistryScope;
+    environment: Record<string, string>;
+    retention: logs.RetentionDays;
+    bus: events.IEventBus;
+    targetRoleArn: string | undefined;
+  }): { machine: sfn.StateMachine; functions: IotRegistrySync['driftFunctions'] } {
+    const { source, target, retention, bus } = options;
+    // Both drift functions only read the registries (the target through the assumed role when one is set).
+    const reads = [
+      ...driftReadStatements(source),
+      ...(options.targetRoleArn === undefined
+        ? driftReadStatements(target)
+        : [new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [options.targetRoleArn] })]),
+    ];
+    const reportStatements = [
+      new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: [this.reportBucket.arnForObjects('drift/*')] }),
+      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.reportBucket.bucketArn], conditions: { StringLike: { 's3:prefix': ['drift/*'] } } }),
+    ];
+    const readRole = lambdaRole(this, 'DriftReadRole', reads);
+    const finishRole = lambdaRole(this, 'DriftFinishRole', [...reads, new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [bus.eventBusArn] })]);
+    for (const role of [readRole, finishRole]) {
+      for (const statement of reportStatements) role.addToPrincipalPolicy(statement);
+      acknowledgeWildcardResources(role, reportStatements, 'The drift job writes and reads objects named at run time under drift/ (drift/runs/<run>/…, drift/reports/<run>/…, drift/latest/…) and nowhere else in the bucket');
+    }
+    const environment = { ...options.environment, IRS_REPORT_BUCKET: this.reportBucket.bucketName, IRS_EVENT_BUS_NAME: bus.eventBusName };
+    const readChunk = handlerFunction(this, 'DriftReadChunk', { file: 'drift-read-chunk.ts', role: readRole, retention, environment, sizing: FUNCTION_SIZING.DriftReadChunk });
+    const finish = handlerFunction(this, 'DriftFinish', { file: 'drift-finish.ts', role: finishRole, retention, environment, sizing: FUNCTION_SIZING.DriftFinish });
+
+    const logGroup = new logs.LogGroup(this, 'DriftStateMachineLogs', { retention });
+    const machine = new sfn.StateMachine(this, 'DriftStateMachine', {
+      definitionBody: sfn.DefinitionBody.fromString(readFileSync(DRIFT_DEFINITION_FILE, 'utf8')),
+      definitionSubstitutions: { DriftReadChunkFunctionArn: readChunk.functionArn, DriftFinishFunctionArn: finish.functionArn, EventBusName: bus.eventBusName },
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      tracingEnabled: true,
+    });
+    machine.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [readChunk.functionArn, finish.functionArn] }));
+    machine.addToRolePolicy(new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [bus.eventBusArn] }));
+    acknowledge(
+      machine,
+      'AwsSolutions-IAM5[Resource::*]',
+      'Added by CDK for logging and tracing: CloudWatch Logs delivery (logs:*LogDelivery, DescribeLogGroups, DescribeResourcePolicies) and X-Ray actions have no resource type',
+    );
+    return { machine, functions: { DriftReadChunk: readChunk, DriftFinish: finish } };
   }
 
   private registryTopicRule(enabled: boolean): iot.CfnTopicRule {
@@ -412,7 +477,7 @@ export class IotRegistrySync extends Construct {
     });
   }
 
-  private createAlarms(topic: sns.ITopic | undefined): void {
+  private createAlarms(topic: sns.ITopic | undefined, readinessThreshold: number): void {
     const period = Duration.minutes(5);
     const anyOf = (id: string, metric: cloudwatch.IMetric, description: string) => {
       const alarm = new cloudwatch.Alarm(this, id, {
@@ -444,6 +509,27 @@ export class IotRegistrySync extends Construct {
       'Lambda throttled a sync function (raise its concurrency or lower the event rate)',
     );
     anyOf('ForwarderErrorsAlarm', this.forwarder.metricErrors({ period, statistic: 'Sum' }), 'The registry event forwarder failed; see the topic rule error queue');
+    anyOf('DriftJobFailedAlarm', this.driftStateMachine.metricFailed({ period, statistic: 'Sum' }), 'The drift report job failed: readiness is unknown');
+
+    // The drift job's ReadinessPercent (Powertools metrics, lambdas/drift-finish.ts). Missing data breaches
+    // while the stack is enabled (a readiness nobody measured is no readiness to fail over on), not on a
+    // disabled failback stack, whose drift schedule is off.
+    const readiness = new cloudwatch.Alarm(this, 'ReadinessAlarm', {
+      metric: new cloudwatch.Metric({
+        namespace: 'IotRegistrySync',
+        metricName: 'ReadinessPercent',
+        dimensionsMap: { SourceRegion: this.settings.sourceRegion, TargetRegion: this.settings.targetRegion },
+        statistic: 'Minimum',
+        period: Duration.hours(24),
+      }),
+      threshold: readinessThreshold,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: this.settings.enabled ? cloudwatch.TreatMissingData.BREACHING : cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: `Failover readiness of ${this.settings.targetRegion} is below ${readinessThreshold} % (or was not measured for a day); see the latest drift report`,
+    });
+    if (topic) readiness.addAlarmAction(new SnsAction(topic));
+    this.alarms.push(readiness);
   }
 
 }

@@ -90,6 +90,14 @@ export const ALL_SYNC_IOT_ACTIONS: readonly string[] = [
   ...UNSCOPED_WRITE_ACTIONS,
 ];
 
+/**
+ * What the drift report lists on top of the sync's reads: billing groups and their things (it compares
+ * them when both regions can list them). ListBillingGroups has no resource type.
+ */
+export const DRIFT_SCOPED_READ_ACTIONS: readonly ScopedActions[] = [{ resources: ['billinggroup'], actions: ['iot:ListThingsInBillingGroup'] }];
+/** The drift report's account-wide listings (on `*`, pinned to the region). */
+export const DRIFT_UNSCOPED_READ_ACTIONS: readonly string[] = ['iot:ListBillingGroups'];
+
 /** Where a set of statements applies. */
 export interface RegistryScope {
   partition: string;
@@ -115,6 +123,11 @@ function regionPinned(region: string, actions: readonly string[]): PolicyStateme
 /** Read access to one region's registry. */
 export function registryReadStatements(scope: RegistryScope): PolicyStatement[] {
   return [...scoped(scope, SCOPED_READ_ACTIONS), regionPinned(scope.region, UNSCOPED_READ_ACTIONS)];
+}
+
+/** Read access to one region's registry for the drift report: the sync's reads plus its listings. */
+export function driftReadStatements(scope: RegistryScope): PolicyStatement[] {
+  return [...registryReadStatements(scope), ...scoped(scope, DRIFT_SCOPED_READ_ACTIONS), regionPinned(scope.region, DRIFT_UNSCOPED_READ_ACTIONS)];
 }
 
 /** Write access to one region's registry (use it for the target only). */

@@ -15,7 +15,7 @@ import { deviceName } from '../../lib/local/fleet';
 import { loadDefinition, LocalStateMachine, type LocalExecution } from '../../lib/local/state-machine';
 import * as readChunk from '../../lambdas/drift-read-chunk';
 import * as finishDrift from '../../lambdas/drift-finish';
-import { DRIFT_METRICS_NAMESPACE, type DriftDependencies } from '../../lambdas/drift-dependencies';
+import { DRIFT_METRICS_NAMESPACE, type DriftDependencies } from '../../lambdas/runtime/drift-dependencies';
 import { ACCOUNT, SOURCE, TARGET, startSyncedFleet, type SyncedFleet } from './emulator-fleet';
 
 const DEVICES = 12;

@@ -16,6 +16,7 @@ import {
   REGISTRY_TOPIC_FAMILIES,
   SYNC_DEFINITION_FILE,
   UNSCOPED_READ_ACTIONS,
+  DRIFT_UNSCOPED_READ_ACTIONS,
   UNSCOPED_WRITE_ACTIONS,
   SCOPED_WRITE_ACTIONS,
   ALL_SYNC_IOT_ACTIONS,
@@ -192,7 +193,7 @@ describe('IotRegistrySync in the default app', () => {
 
   it('bundles each handler as an arm64 Node.js 24 function with tracing, its own log group and the sync settings', () => {
     const handlers = Object.entries(primary.findResources('AWS::Lambda::Function')).filter(([id]) => !id.startsWith('AWS'));
-    expect(handlers).toHaveLength(9);
+    expect(handlers).toHaveLength(11);
     for (const [id, resource] of handlers) {
       const props = resource.Properties as Json & { Timeout: number; Environment: { Variables: Json }; LoggingConfig: { LogGroup: Json } };
       expect(props).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
@@ -208,6 +209,9 @@ describe('IotRegistrySync in the default app', () => {
           IRS_QUOTA_SCALE: '1',
         });
         expect(props.Environment.Variables).not.toHaveProperty('IRS_TARGET_ROLE_ARN');
+        if (id.startsWith('IotRegistrySyncDrift')) {
+          expect(props.Environment.Variables).toMatchObject({ IRS_REPORT_BUCKET: { Ref: expect.stringMatching(/ReportBucket/) }, IRS_EVENT_BUS_NAME: 'default' });
+        }
       }
     }
     primary.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
@@ -231,7 +235,7 @@ describe('IotRegistrySync in the default app', () => {
       const region = writes.length > 0 ? 'us-west-2' : undefined;
       for (const resource of statement.resources) {
         if (resource === '*') {
-          const unscoped = writes.length > 0 ? UNSCOPED_WRITE_ACTIONS : UNSCOPED_READ_ACTIONS;
+          const unscoped = writes.length > 0 ? UNSCOPED_WRITE_ACTIONS : [...UNSCOPED_READ_ACTIONS, ...DRIFT_UNSCOPED_READ_ACTIONS];
           expect(statement.actions.every((a) => unscoped.includes(a))).toBe(true);
           const pinned = (statement.condition?.StringEquals as Json | undefined)?.['aws:RequestedRegion'];
           if (region) expect(pinned).toBe(region);
@@ -275,12 +279,21 @@ describe('IotRegistrySync in the default app', () => {
     ]);
   });
 
-  it('alarms on failed and throttled executions, queue depths, Lambda throttles and forwarder errors', () => {
-    primary.resourceCountIs('AWS::CloudWatch::Alarm', 7);
+  it('alarms on failed and throttled executions, queue depths, Lambda throttles, forwarder errors, the drift job and readiness', () => {
+    primary.resourceCountIs('AWS::CloudWatch::Alarm', 9);
+    primary.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ReadinessPercent',
+      Namespace: 'IotRegistrySync',
+      Dimensions: Match.arrayWith([{ Name: 'SourceRegion', Value: 'us-east-1' }, { Name: 'TargetRegion', Value: 'us-west-2' }]),
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 99,
+      TreatMissingData: 'breaching',
+    });
     const alarm = (props: Json) =>
       primary.hasResourceProperties('AWS::CloudWatch::Alarm', { ComparisonOperator: 'GreaterThanThreshold', Threshold: 0, ...props });
     alarm({ MetricName: 'ExecutionsFailed', Namespace: 'AWS/States' });
     alarm({ MetricName: 'ExecutionThrottled', Namespace: 'AWS/States' });
+    alarm({ MetricName: 'ExecutionsFailed', Namespace: 'AWS/States', Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: logicalId(primary, 'AWS::StepFunctions::StateMachine', 'IotRegistrySyncDriftStateMachine') } }] });
     alarm({ MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(primary, 'AWS::SQS::Queue', 'IotRegistrySyncFailureQueue'), 'QueueName'] } }] });
     alarm({ MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(primary, 'AWS::SQS::Queue', 'IotRegistrySyncEventDeadLetterQueue'), 'QueueName'] } }] });
     alarm({ MetricName: 'Errors', Namespace: 'AWS/Lambda' });
@@ -296,7 +309,12 @@ describe('IotRegistrySync in the default app', () => {
       PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
       VersioningConfiguration: { Status: 'Enabled' },
       LoggingConfiguration: { DestinationBucketName: { Ref: Match.stringLikeRegexp('AccessLogsBucket') }, LogFilePrefix: 'reports/' },
-      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 90, NoncurrentVersionExpiration: { NoncurrentDays: 30 }, Status: 'Enabled' })] },
+      LifecycleConfiguration: {
+        Rules: [
+          Match.objectLike({ ExpirationInDays: 90, NoncurrentVersionExpiration: { NoncurrentDays: 30 }, Status: 'Enabled' }),
+          Match.objectLike({ Prefix: 'drift/runs/', ExpirationInDays: 7, Status: 'Enabled' }),
+        ],
+      },
     });
     const buckets = Object.keys(primary.findResources('AWS::S3::Bucket'));
     for (const bucket of buckets) {
@@ -311,7 +329,26 @@ describe('IotRegistrySync in the default app', () => {
       Bucket: { Ref: accessLogs },
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 's3:PutObject', Principal: { Service: 'logging.s3.amazonaws.com' } })]) },
     });
-    primary.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(6 hours)', State: 'ENABLED' });
+    primary.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(6 hours)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: { Ref: logicalId(primary, 'AWS::StepFunctions::StateMachine', 'IotRegistrySyncDriftStateMachine') } })],
+    });
+  });
+
+  it('runs the reviewed drift ASL with both drift Lambdas substituted, and lets them write reports only under drift/', () => {
+    const machine = primary.findResources('AWS::StepFunctions::StateMachine')[logicalId(primary, 'AWS::StepFunctions::StateMachine', 'IotRegistrySyncDriftStateMachine')]!;
+    const props = machine.Properties as { DefinitionString: unknown; DefinitionSubstitutions: Record<string, unknown>; TracingConfiguration: Json };
+    const asl = readFileSync(join(__dirname, '..', '..', 'statemachine', 'drift.asl.json'), 'utf8');
+    const placeholders = new Set([...asl.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]));
+    expect(new Set(Object.keys(props.DefinitionSubstitutions))).toEqual(placeholders);
+    expect(props.TracingConfiguration).toEqual({ Enabled: true });
+    const s3 = statements(primary).filter((st) => st.policy.startsWith('IotRegistrySyncDrift') && st.actions.some((a) => a.startsWith('s3:')));
+    expect(s3.length).toBeGreaterThan(0);
+    for (const statement of s3) {
+      for (const resource of statement.resources) expect(resource).toMatch(/ReportBucket.*(\/drift\/\*)?$/);
+      if (statement.actions.includes('s3:PutObject')) expect(statement.resources.every((r) => r.endsWith('/drift/*'))).toBe(true);
+    }
   });
 
   it('creates a KMS-encrypted regional trail of write events with log file validation', () => {

@@ -5,14 +5,14 @@
  */
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
-import { InvalidInputError } from '../lib/core/errors';
-import { jsonLinesLogger, type Logger } from '../lib/core/logger';
-import type { DriftChunkLimits, DriftRegion, DriftSide, DriftStore } from '../lib/core/drift-read';
-import { createDriftRegistry } from '../lib/aws/drift-listings';
-import { createEventBridgePublisher, type EventPublisher } from '../lib/aws/event-bridge';
-import { createS3ReportStore, s3Uri } from '../lib/aws/report-store';
-import { createStepFunctionsStarter, type ExecutionStarter } from '../lib/aws/step-functions';
-import { SyncEnvironmentSchema } from './runtime/config';
+import { InvalidInputError } from '../../lib/core/errors';
+import { jsonLinesLogger, type Logger } from '../../lib/core/logger';
+import type { DriftChunkLimits, DriftRegion, DriftSide, DriftStore } from '../../lib/core/drift-read';
+import { createDriftRegistry } from '../../lib/aws/drift-listings';
+import { createEventBridgePublisher, type EventPublisher } from '../../lib/aws/event-bridge';
+import { createS3ReportStore, s3Uri } from '../../lib/aws/report-store';
+import { createStepFunctionsStarter, type ExecutionStarter } from '../../lib/aws/step-functions';
+import { SyncEnvironmentSchema } from './config';
 
 /** The metrics namespace of the drift report. */
 export const DRIFT_METRICS_NAMESPACE = 'IotRegistrySync';
