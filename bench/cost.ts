@@ -15,14 +15,6 @@
  * starts not counted; the forwarder's duration is assumed (BENCH_FORWARDER_MS, default 50 ms).
  */
 import '../lib/local/polyfills';
-import * as finishSync from '../lambdas/finish-sync';
-import * as resolveChange from '../lambdas/resolve-change';
-import * as syncAttachments from '../lambdas/sync-attachments';
-import * as syncCertificate from '../lambdas/sync-certificate';
-import * as syncPolicy from '../lambdas/sync-policy';
-import * as syncThing from '../lambdas/sync-thing';
-import * as syncThingGroup from '../lambdas/sync-thing-group';
-import * as syncThingType from '../lambdas/sync-thing-type';
 import type { SyncDependencies } from '../lambdas/runtime/dependencies';
 import { createIotRegistry } from '../lib/aws/clients';
 import type { IotRegistry } from '../lib/aws/iot-registry';
@@ -34,7 +26,7 @@ import { startEmulator, type RunningEmulator } from '../lib/local/emulator';
 import { LocalEventBus } from '../lib/local/event-bus';
 import { buildFleet, devicePolicyDocument } from '../lib/local/fleet';
 import { loadDefinition, LocalStateMachine, type TaskHandlers } from '../lib/local/state-machine';
-import { LOCAL_SYNC_SUBSTITUTIONS } from '../lib/local/sync-runner';
+import { LOCAL_SYNC_SUBSTITUTIONS, syncLambdaHandlers } from '../lib/local/sync-runner';
 
 const DEVICES = Number(process.env.BENCH_DEVICES ?? 50);
 const BASE_DEVICES = Number(process.env.BENCH_BASE_DEVICES ?? 10);
@@ -178,16 +170,7 @@ async function main(): Promise<void> {
 
 /** The real handlers, each wrapped to count its invocations, local time and IoT calls. */
 function timedHandlers(deps: SyncDependencies, emulator: RunningEmulator, tallies: Map<FunctionName, LambdaTally>): TaskHandlers {
-  const lambdas: Record<string, (input: never) => Promise<unknown>> = {
-    ResolveChange: resolveChange.createHandler(deps),
-    SyncThingType: syncThingType.createHandler(deps),
-    SyncThingGroup: syncThingGroup.createHandler(deps),
-    SyncPolicy: syncPolicy.createHandler(deps),
-    SyncCertificate: syncCertificate.createHandler(deps),
-    SyncThing: syncThing.createHandler(deps),
-    SyncAttachments: syncAttachments.createHandler(deps),
-    FinishSync: finishSync.createHandler(deps),
-  };
+  const lambdas = syncLambdaHandlers(deps);
   const requests = () => Object.values(emulator.stats().byRegion).reduce((n, ops) => n + Object.values(ops).reduce((m, c) => m + c.requests, 0), 0);
   const timed = Object.fromEntries(
     Object.entries(lambdas).map(([name, handler]) => [

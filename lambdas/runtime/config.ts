@@ -27,8 +27,13 @@ export type SyncEnvironment = z.infer<typeof SyncEnvironmentSchema>;
 
 /** Reads the IRS_* variables of an environment; throws InvalidInputError naming the bad variable. */
 export function readSyncEnvironment(env: NodeJS.ProcessEnv = process.env): SyncEnvironment {
+  return readEnvironment(SyncEnvironmentSchema, env);
+}
+
+/** Validates the IRS_* variables of an environment against a schema; the error names the variable. */
+export function readEnvironment<T>(schema: z.ZodType<T>, env: NodeJS.ProcessEnv): T {
   const ours = Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('IRS_')));
-  const result = SyncEnvironmentSchema.safeParse(ours);
+  const result = schema.safeParse(ours);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const name = issue?.path.join('.') || issue?.message || 'environment';

@@ -5,14 +5,13 @@
  */
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
-import { InvalidInputError } from '../../lib/core/errors';
 import { jsonLinesLogger, type Logger } from '../../lib/core/logger';
 import type { DriftChunkLimits, DriftRegion, DriftSide, DriftStore } from '../../lib/core/drift-read';
 import { createDriftRegistry } from '../../lib/aws/drift-listings';
 import { createEventBridgePublisher, type EventPublisher } from '../../lib/aws/event-bridge';
 import { createS3ReportStore, s3Uri } from '../../lib/aws/report-store';
 import { createStepFunctionsStarter, type ExecutionStarter } from '../../lib/aws/step-functions';
-import { SyncEnvironmentSchema } from './config';
+import { readEnvironment, SyncEnvironmentSchema } from './config';
 
 /** The metrics namespace of the drift report. */
 export const DRIFT_METRICS_NAMESPACE = 'IotRegistrySync';
@@ -34,12 +33,7 @@ export type DriftEnvironment = z.infer<typeof DriftEnvironmentSchema>;
 
 /** Reads the IRS_* variables for the drift Lambdas; throws InvalidInputError naming the bad variable. */
 export function readDriftEnvironment(env: NodeJS.ProcessEnv = process.env): DriftEnvironment {
-  const ours = Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('IRS_')));
-  const result = DriftEnvironmentSchema.safeParse(ours);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const name = issue?.path.join('.') || 'environment';
-  throw new InvalidInputError(`invalid configuration: ${name}: ${issue?.message ?? 'invalid'}`, { cause: result.error });
+  return readEnvironment(DriftEnvironmentSchema, env);
 }
 
 /** Everything a drift handler uses. */

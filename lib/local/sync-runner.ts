@@ -24,6 +24,20 @@ export const LOCAL_SYNC_SUBSTITUTIONS: Record<string, string> = Object.fromEntri
   ['EventBusName', 'default'],
 ]);
 
+/** The real Lambda handlers of the sync state machine, by Task state name. */
+export function syncLambdaHandlers(deps: SyncDependencies): Record<string, (input: never) => Promise<unknown>> {
+  return {
+    ResolveChange: resolveChange.createHandler(deps),
+    SyncThingType: syncThingType.createHandler(deps),
+    SyncThingGroup: syncThingGroup.createHandler(deps),
+    SyncPolicy: syncPolicy.createHandler(deps),
+    SyncCertificate: syncCertificate.createHandler(deps),
+    SyncThing: syncThing.createHandler(deps),
+    SyncAttachments: syncAttachments.createHandler(deps),
+    FinishSync: finishSync.createHandler(deps),
+  };
+}
+
 /** Runs sync executions locally and keeps what the failure path recorded. */
 export class LocalSyncRunner {
   /** Message bodies sent to the dead-letter queue. */
@@ -35,14 +49,7 @@ export class LocalSyncRunner {
 
   constructor(deps: SyncDependencies, private readonly options: RunOptions = {}) {
     this.handlers = {
-      ResolveChange: resolveChange.createHandler(deps),
-      SyncThingType: syncThingType.createHandler(deps),
-      SyncThingGroup: syncThingGroup.createHandler(deps),
-      SyncPolicy: syncPolicy.createHandler(deps),
-      SyncCertificate: syncCertificate.createHandler(deps),
-      SyncThing: syncThing.createHandler(deps),
-      SyncAttachments: syncAttachments.createHandler(deps),
-      FinishSync: finishSync.createHandler(deps),
+      ...syncLambdaHandlers(deps),
       SendToDeadLetterQueue: async (input: { MessageBody: unknown }) => {
         this.deadLetters.push(input.MessageBody);
         return { MessageId: `local-${this.deadLetters.length}` };
