@@ -2,6 +2,8 @@ import {
   AddThingToBillingGroupCommand,
   AddThingToThingGroupCommand,
   CreateBillingGroupCommand,
+  ListBillingGroupsCommand,
+  ListThingsInBillingGroupCommand,
   CreateDynamicThingGroupCommand,
   CreateThingCommand,
   CreateThingGroupCommand,
@@ -261,5 +263,20 @@ describe('emulator: billing groups', () => {
     expect((await failure(client.send(new CreateBillingGroupCommand({ billingGroupName: bg, billingGroupProperties: { billingGroupDescription: 'other' } })))).name).toBe(
       'ResourceAlreadyExistsException',
     );
+  });
+
+  it('lists billing groups by prefix and the things in one, page by page', async () => {
+    const prefix = uniqueName('list-bg');
+    for (const suffix of ['a', 'b']) await client.send(new CreateBillingGroupCommand({ billingGroupName: `${prefix}-${suffix}` }));
+    const listed = await client.send(new ListBillingGroupsCommand({ namePrefixFilter: prefix }));
+    expect(listed.billingGroups?.map((g) => g.groupName)).toEqual([`${prefix}-a`, `${prefix}-b`]);
+    expect(listed.billingGroups?.[0]?.groupArn).toBe(`arn:aws:iot:${PRIMARY}:${ACCOUNT}:billinggroup/${prefix}-a`);
+    const things = [uniqueName('billed'), uniqueName('billed'), uniqueName('billed')];
+    for (const thing of things) await client.send(new CreateThingCommand({ thingName: thing, billingGroupName: `${prefix}-a` }));
+    const first = await client.send(new ListThingsInBillingGroupCommand({ billingGroupName: `${prefix}-a`, maxResults: 2 }));
+    const second = await client.send(new ListThingsInBillingGroupCommand({ billingGroupName: `${prefix}-a`, maxResults: 2, nextToken: first.nextToken }));
+    expect([...(first.things ?? []), ...(second.things ?? [])]).toEqual([...things].sort());
+    expect(second.nextToken).toBeUndefined();
+    expect((await failure(client.send(new ListThingsInBillingGroupCommand({ billingGroupName: 'missing-bg' })))).name).toBe('ResourceNotFoundException');
   });
 });

@@ -64,6 +64,8 @@ export const ROUTES: readonly Route[] = [
   // billing groups
   route('POST', '/billing-groups/{billingGroupName}', 'CreateBillingGroup'),
   route('GET', '/billing-groups/{billingGroupName}', 'DescribeBillingGroup'),
+  route('GET', '/billing-groups', 'ListBillingGroups', { ...tokenPage, namePrefixFilter: 's' }),
+  route('GET', '/billing-groups/{billingGroupName}/things', 'ListThingsInBillingGroup', tokenPage),
   route('PUT', '/billing-groups/addThingToBillingGroup', 'AddThingToBillingGroup'),
   route('PUT', '/billing-groups/removeThingFromBillingGroup', 'RemoveThingFromBillingGroup'),
   // certificates

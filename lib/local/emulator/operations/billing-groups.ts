@@ -1,8 +1,10 @@
-/** Billing groups, minimal: Create, Describe, AddThingTo, RemoveThingFrom. A thing is in at most one. */
+/** Billing groups, minimal: Create, Describe, List, ListThingsIn, AddThingTo, RemoveThingFrom. A thing is in at most one. */
 import { randomUUID } from 'node:crypto';
 import { seconds, type OperationContext, type OperationTable } from '../context';
 import { resourceAlreadyExists, resourceNotFound } from '../errors';
-import { checkName, optionalObject, optionalString, requiredString, RESOURCE_NAME } from '../input';
+import { checkName, optionalInt, optionalObject, optionalString, requiredString, RESOURCE_NAME } from '../input';
+import { pageSize, paginate } from '../pagination';
+import { DEFAULT_MAX_RESULTS } from './things';
 import type { BillingGroupRecord } from '../state';
 import { nameOrArn, requireThing } from './lookup';
 
@@ -51,6 +53,26 @@ export const billingGroupOperations: OperationTable = {
         billingGroupMetadata: { creationDate: seconds(group.creationDate) },
       },
     };
+  },
+
+  ListBillingGroups(ctx, input) {
+    const size = pageSize(optionalInt(input, 'maxResults'), 'maxResults', DEFAULT_MAX_RESULTS);
+    const prefix = optionalString(input, 'namePrefixFilter');
+    const groups = [...ctx.state.billingGroups.values()].filter((g) => prefix === undefined || g.name.startsWith(prefix)).sort((a, b) => (a.name < b.name ? -1 : 1));
+    const page = paginate(groups, (g) => g.name, size, optionalString(input, 'nextToken'), 'nextToken');
+    return {
+      body: {
+        billingGroups: page.items.map((g) => ({ groupName: g.name, groupArn: g.arn })),
+        ...(page.next !== undefined ? { nextToken: page.next } : {}),
+      },
+    };
+  },
+
+  ListThingsInBillingGroup(ctx, input) {
+    const group = requireBillingGroup(ctx, requiredString(input, 'billingGroupName'));
+    const size = pageSize(optionalInt(input, 'maxResults'), 'maxResults', DEFAULT_MAX_RESULTS);
+    const page = paginate([...group.members].sort(), (n) => n, size, optionalString(input, 'nextToken'), 'nextToken');
+    return { body: { things: page.items, ...(page.next !== undefined ? { nextToken: page.next } : {}) } };
   },
 
   AddThingToBillingGroup(ctx, input) {
