@@ -42,11 +42,19 @@ const regionsAndEndpoint = (command: Command) =>
 regionsAndEndpoint(
   program
     .command('reconcile')
-    .description('Converge the whole target registry to the source, in-process (read, diff, plan, apply).'),
+    .description('Converge the target registry to the source, page by page: in process (default), through the local state machine, or by following the deployed one.'),
 )
   .option('--dry-run', 'print the plan and write nothing', false)
   .addOption(new Option('--delete-mode <mode>', 'what to do with what only the target has').choices(['retain', 'mirror']).default('retain'))
-  .option('--allow-mass-delete', 'let a plan delete more than the mass-delete guard allows', false)
+  .option('--allow-mass-delete', 'let a run delete more than the mass-delete guard allows', false)
+  .option('--thing-prefix <prefix>', 'only things whose name starts with this (and what they reach)')
+  .option('--thing-type <type>', 'only things of this type (and what they reach)')
+  .option('--thing-group <group>', 'only direct members of this static group (and what they reach)')
+  .option('--resume <token>', 'go on from where an earlier run (or execution) stopped')
+  .option('--page-size <n>', 'things per page (1-250)', positiveInteger)
+  .addOption(new Option('--via-step-functions <arn>', 'start the deployed reconcile state machine and follow it to the end').conflicts('localStateMachine'))
+  .option('--local-state-machine', 'run statemachine/reconcile.asl.json locally with the real handlers', false)
+  .option('--poll-seconds <s>', 'seconds between execution status polls (--via-step-functions)', positiveNumber, 10)
   .option('--json', 'print the summary as JSON', false)
   .action(async (options) => {
     process.exitCode = await runReconcileCommand(options);

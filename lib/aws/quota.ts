@@ -87,6 +87,8 @@ class TokenBucket {
   private updatedAt: number;
   private adjustedAt: number;
   private decreasedAt = Number.NEGATIVE_INFINITY;
+  /** When the last queued reservation may go. */
+  private queuedUntil = Number.NEGATIVE_INFINITY;
 
   constructor(
     readonly configuredRate: number,
@@ -105,7 +107,12 @@ class TokenBucket {
     this.recover(now);
     this.refill(now);
     this.tokens -= 1;
-    return this.tokens >= 0 ? 0 : (-this.tokens / this.rate) * 1000;
+    if (this.tokens >= 0) return 0;
+    // Queued calls go one interval after the previous queued one, at the current rate. Re-pricing the
+    // whole backlog at a changed rate (-tokens / rate) left an idle gap after a halving and sent calls
+    // over the quota after a recovery.
+    this.queuedUntil = Math.max(now, this.queuedUntil) + 1000 / this.rate;
+    return this.queuedUntil - now;
   }
 
   /** Multiplicative decrease after a throttle, at most once per decrease interval. */

@@ -1,25 +1,18 @@
 /**
  * The sync entry points: `syncResources` converges the target for a few refs (the event path), and
- * `reconcile` converges the whole fleet in process. Both read, diff, plan and apply; a target that
- * already matches gets no write call at all.
+ * `reconcile` converges the whole fleet in process, page by page (see `./reconcile`). Both read, diff,
+ * plan and apply; a target that already matches gets no write call at all.
  */
-import type { RegistrySnapshot } from './model';
 import type { RegistryReader, RegistryWriter, ThingFilter } from './port';
 import { diff, type Difference } from './diff';
 import { plan, type Plan } from './plan';
-import { apply, type ApplyResult, type KindSummary, type Outcome } from './apply';
+import { apply, summarise, type ApplyResult, type KindSummary, type Outcome } from './apply';
+import { RegistrySyncError } from './errors';
+import { initialCursor, parseSettings } from './reconcile/settings';
+import { runReconcile } from './reconcile/run';
 import { silentLogger, type Logger } from './logger';
 import { DEFAULT_DELETE_MODE, type DeleteMode, type MassDeleteSettings } from './safety';
-import {
-  mergeSnapshots,
-  readAll,
-  readResources,
-  refKey,
-  snapshotRefs,
-  supportingRefs,
-  uniqueRefs,
-  type ResourceRef,
-} from './scope';
+import { mergeSnapshots, readResources, refKey, supportingRefs, uniqueRefs, type ResourceRef } from './scope';
 
 /** The target region: read to compare, written to converge. */
 export interface SyncTarget {
@@ -111,6 +104,8 @@ export async function syncResources(
 export interface ReconcileOptions extends SyncOptions {
   /** Only the matching things and what is reachable from them. */
   thingFilter?: ThingFilter;
+  /** Only the direct members of this static group (with `thingFilter.namePrefix` at most). */
+  thingGroup?: string;
   /** Diff and plan, but write nothing. */
   dryRun?: boolean;
 }
@@ -120,32 +115,46 @@ export interface ReconcileResult extends SyncResult {
   dryRun: boolean;
 }
 
-/** Reads both scopes and completes each side with what only the other side's scope reached. */
-async function readBoth(source: RegistryReader, target: RegistryReader, options: ReconcileOptions): Promise<[RegistrySnapshot, RegistrySnapshot]> {
-  const read = { concurrency: options.concurrency ?? 8, ...(options.thingFilter ? { thingFilter: options.thingFilter } : {}) };
-  const [s, t] = await Promise.all([readAll(source, read), readAll(target, read)]);
-  if (options.thingFilter === undefined) return [s, t];
-  // A filtered scope differs per region (a thing whose type changed matches in one region only); read
-  // in each region what the other reached, so that "absent" really means absent.
-  const sKeys = new Set(snapshotRefs(s).map(refKey));
-  const tKeys = new Set(snapshotRefs(t).map(refKey));
-  const onlyT = snapshotRefs(t).filter((r) => !sKeys.has(refKey(r)));
-  const onlyS = snapshotRefs(s).filter((r) => !tKeys.has(refKey(r)));
-  const [s2, t2] = await Promise.all([readResources(source, onlyT, read), readResources(target, onlyS, read)]);
-  return [mergeSnapshots(s, s2), mergeSnapshots(t, t2)];
-}
-
 /**
- * Converges the whole fleet (or the filtered part of it) in process: reads both regions, diffs, plans
- * with the mass-delete limit based on the target's thing count, and applies unless `dryRun`.
+ * Converges the whole fleet (or the filtered part of it) in process and returns every difference,
+ * operation and outcome: the streaming reconcile of `./reconcile` (page by page, both registries never
+ * held whole) with its details collected, for small fleets and tests. Large fleets use `runReconcile`
+ * directly, which keeps counts only. The mass-delete limit is based on the target's thing count
+ * (counted before any write, or `targetThingCount`).
  */
 export async function reconcile(source: RegistryReader, target: SyncTarget, options: ReconcileOptions = {}): Promise<ReconcileResult> {
   const logger = options.logger ?? silentLogger;
-  const [sourceSnapshot, targetSnapshot] = await readBoth(source, target.reader, options);
-  const differences = diff(sourceSnapshot, targetSnapshot, regionsOf(source, target, options));
-  const p = planFor(differences, source, target, options, options.targetThingCount ?? targetSnapshot.things.length);
-  logger.info('reconcile planned', { differences: differences.length, operations: p.operations.length, dryRun: options.dryRun ?? false });
-  if (options.dryRun) return { differences, plan: p, ...NOTHING_APPLIED, dryRun: true };
-  const applied = await applyIfNeeded(p, target, options, logger);
-  return { differences, plan: p, ...applied, dryRun: false };
+  const f = options.thingFilter ?? {};
+  const settings = parseSettings({
+    scope: {
+      ...(f.namePrefix === undefined ? {} : { thingPrefix: f.namePrefix }),
+      ...(f.thingTypeName === undefined ? {} : { thingType: f.thingTypeName }),
+      ...(f.attribute === undefined ? {} : { attribute: f.attribute }),
+      ...(options.thingGroup === undefined ? {} : { thingGroup: options.thingGroup }),
+    },
+    deleteMode: options.deleteMode ?? DEFAULT_DELETE_MODE,
+    allowMassDelete: options.allowMassDelete ?? false,
+    dryRun: options.dryRun ?? false,
+    ...(options.massDelete === undefined ? {} : { massDelete: options.massDelete }),
+  });
+  let cursor = initialCursor(settings);
+  if (options.targetThingCount !== undefined && cursor.stage === 'count') cursor = { ...cursor, stage: 'globals', targetThingCount: options.targetThingCount };
+  const run = await runReconcile(source, target, settings, {
+    cursor,
+    collectDetails: true,
+    logger,
+    ...regionsOf(source, target, options),
+    ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+  });
+  if (run.error) throw new RegistrySyncError(`reconcile interrupted: ${run.error.name}: ${run.error.message} (resume token ${run.token})`);
+  const details = run.details!;
+  const p: Plan = {
+    operations: details.operations,
+    skipped: details.skipped,
+    invalid: details.invalid,
+    ...(run.totals.refused ? { refused: run.totals.refused } : {}),
+  };
+  logger.info('reconcile done', { differences: details.differences.length, operations: p.operations.length, dryRun: settings.dryRun });
+  if (settings.dryRun) return { differences: details.differences, plan: p, ...NOTHING_APPLIED, dryRun: true };
+  return { differences: details.differences, plan: p, outcomes: details.outcomes, ...summarise(details.outcomes), dryRun: false };
 }

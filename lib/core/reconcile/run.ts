@@ -1,0 +1,231 @@
+/**
+ * The in-process streaming reconcile: the stages of `./settings` in order, the things stage as a
+ * pipeline. Pages of names are listed ahead (prefetch) and several pages are in flight at once, so
+ * every per-device API always has calls queued at its pacer: the run goes as fast as the slowest API's
+ * quota allows, with no idle gap between pages. Memory is bounded by the pages in flight and prefetched.
+ */
+import { errorMessage, errorName } from '../errors';
+import type { RegistryReader } from '../port';
+import type { SyncTarget } from '../sync';
+import {
+  addReport,
+  advance,
+  createRunContext,
+  emptyReport,
+  finishStage,
+  reconcileThingPage,
+  thingUnits,
+  withReruns,
+  type ReconcileDetails,
+  type RunContext,
+  type RunContextOptions,
+  type ThingUnit,
+} from './engine';
+import {
+  copyTotals,
+  encodeCursor,
+  initialCursor,
+  MAX_FAILURE_RECORDS,
+  parseSettings,
+  type ReconcileCursor,
+  type ReconcileSettings,
+  type ReconcileSettingsInput,
+  type ReconcileTotals,
+  type Stage,
+} from './settings';
+
+/** Pages of things in flight at once (each with its own reads and writes in flight). */
+export const DEFAULT_PAGES_IN_FLIGHT = 8;
+
+/** Where a run is, for a progress display. */
+export interface ReconcileProgress {
+  stage: Stage;
+  totals: ReconcileTotals;
+}
+
+/** Options of {@link runReconcile}. */
+export interface ReconcileRunOptions extends RunContextOptions {
+  /** Resume from this cursor (e.g. decoded from `--resume`); default: the start. */
+  cursor?: ReconcileCursor;
+  pagesInFlight?: number;
+  /** Pages listed ahead of the workers (default: as many as in flight). */
+  prefetch?: number;
+  /** Attempts per page while its failures are re-runnable (default 3). */
+  attempts?: number;
+  /** Called after each unit of work. */
+  onProgress?: (progress: ReconcileProgress) => void;
+  /** Checked between units: true stops the run cleanly (in-flight pages finish) and returns the cursor. */
+  shouldStop?: () => boolean;
+}
+
+/** How a run ended: done, or stopped/interrupted with the cursor to resume from. */
+export interface ReconcileRunResult {
+  done: boolean;
+  settings: ReconcileSettings;
+  cursor: ReconcileCursor;
+  /** The cursor as a `--resume` token. */
+  token: string;
+  totals: ReconcileTotals;
+  /** Set when the run stopped on an error (a listing that kept failing): resume with `token`. */
+  error?: { name: string; message: string };
+  details?: ReconcileDetails;
+}
+
+/** Runs (or resumes) a reconcile in process until it is done, stopped or interrupted. */
+export async function runReconcile(
+  source: RegistryReader,
+  target: SyncTarget,
+  settingsInput: ReconcileSettingsInput | ReconcileSettings = {},
+  options: ReconcileRunOptions = {},
+): Promise<ReconcileRunResult> {
+  const settings = parseSettings(settingsInput);
+  const ctx = createRunContext(source, target, settings, options);
+  let cursor = options.cursor ?? initialCursor(settings);
+  const stop = options.shouldStop ?? (() => false);
+  let error: ReconcileRunResult['error'];
+  try {
+    while (cursor.stage !== 'done' && !stop()) {
+      if (cursor.stage === 'things') {
+        const result = await runThingsStage(ctx, cursor, options, stop);
+        cursor = result.cursor;
+        error = result.error;
+        if (result.stopped || error) break;
+      } else {
+        cursor = await advance(ctx, cursor);
+      }
+      options.onProgress?.({ stage: cursor.stage, totals: cursor.totals });
+    }
+  } catch (e) {
+    error = { name: errorName(e), message: errorMessage(e) };
+  }
+  return {
+    done: cursor.stage === 'done',
+    settings,
+    cursor,
+    token: encodeCursor(cursor),
+    totals: cursor.totals,
+    ...(error ? { error } : {}),
+    ...(ctx.details ? { details: ctx.details } : {}),
+  };
+}
+
+type Position = { token?: string; offset: number };
+
+/**
+ * The things stage as a pipeline: a producer lists pages ahead into a bounded queue, `pagesInFlight`
+ * workers converge them. The resume position is that of the first page not finished (pages finish out
+ * of order; re-running a finished one is harmless).
+ */
+async function runThingsStage(
+  ctx: RunContext,
+  start: ReconcileCursor,
+  options: ReconcileRunOptions,
+  stop: () => boolean,
+): Promise<{ cursor: ReconcileCursor; stopped: boolean; error?: { name: string; message: string } }> {
+  const inFlight = Math.max(1, options.pagesInFlight ?? DEFAULT_PAGES_IN_FLIGHT);
+  const prefetch = Math.max(1, options.prefetch ?? inFlight);
+  const attempts = options.attempts ?? 3;
+  const units = thingUnits(ctx, { ...(start.token === undefined ? {} : { token: start.token }), offset: start.offset });
+  const totals = copyTotals(start.totals);
+
+  const queue: { seq: number; unit: ThingUnit }[] = [];
+  const positions = new Map<number, Position>();
+  const finished = new Set<number>();
+  let produced = 0;
+  let low = 0;
+  let listingDone = false;
+  let afterLast: Position | undefined = { ...(start.token === undefined ? {} : { token: start.token }), offset: start.offset };
+  let stopped = false;
+  let error: { name: string; message: string } | undefined;
+  const waiting: (() => void)[] = [];
+  let space: (() => void) | undefined;
+  const notify = () => waiting.splice(0).forEach((resume) => resume());
+
+  const producer = (async () => {
+    try {
+      while (!listingDone) {
+        if (stop()) {
+          stopped = true;
+          break;
+        }
+        if (queue.length >= prefetch) {
+          await new Promise<void>((resolve) => (space = resolve));
+          continue;
+        }
+        const next = await units.next();
+        if (next.done) {
+          listingDone = true;
+          afterLast = undefined;
+          break;
+        }
+        const seq = produced++;
+        positions.set(seq, next.value.at);
+        afterLast = next.value.next;
+        if (afterLast === undefined) listingDone = true;
+        queue.push({ seq, unit: next.value });
+        notify();
+      }
+    } catch (e) {
+      error = { name: errorName(e), message: errorMessage(e) };
+    } finally {
+      listingDone = true;
+      notify();
+    }
+  })();
+
+  const worker = async () => {
+    for (;;) {
+      const item = queue.shift();
+      space?.();
+      space = undefined;
+      if (item === undefined) {
+        if (listingDone) return;
+        await new Promise<void>((resolve) => waiting.push(resolve));
+        continue;
+      }
+      let report;
+      try {
+        report = await withReruns(attempts, () => reconcileThingPage(ctx, item.unit.names), ctx.details);
+      } catch (e) {
+        // A page whose reads kept failing: recorded, the run goes on; re-running the run converges it.
+        report = emptyReport();
+        report.totals.pages = 1;
+        report.totals.things = item.unit.names.length;
+        report.totals.failed = 1;
+        report.totals.failures = [{ kind: 'page', key: `${item.unit.names[0] ?? ''}…${item.unit.names.at(-1) ?? ''}`, action: 'read', errorName: errorName(e), message: errorMessage(e) }];
+      }
+      addReport({ totals, rerunnable: false }, report);
+      finished.add(item.seq);
+      while (finished.has(low)) {
+        finished.delete(low);
+        positions.delete(low);
+        low += 1;
+      }
+      options.onProgress?.({ stage: 'things', totals });
+    }
+  };
+  await Promise.all([producer, ...Array.from({ length: inFlight }, worker)]);
+
+  totals.failures = totals.failures.slice(0, MAX_FAILURE_RECORDS);
+  const cursor: ReconcileCursor = { ...start, totals };
+  if (low < produced) {
+    // Only reachable when workers stopped early; kept for safety.
+    const at = positions.get(low)!;
+    return { cursor: { ...withPosition(cursor, at) }, stopped: true, ...(error ? { error } : {}) };
+  }
+  if (error || stopped) {
+    return afterLast === undefined && !error
+      ? { cursor: finishStage(cursor, ctx.settings), stopped }
+      : { cursor: withPosition(cursor, afterLast ?? positionOf(start)), stopped: true, ...(error ? { error } : {}) };
+  }
+  return { cursor: finishStage(cursor, ctx.settings), stopped: false };
+}
+
+function positionOf(cursor: ReconcileCursor): Position {
+  return { ...(cursor.token === undefined ? {} : { token: cursor.token }), offset: cursor.offset };
+}
+
+function withPosition(cursor: ReconcileCursor, at: Position): ReconcileCursor {
+  const { token: _token, ...rest } = cursor;
+  return { ...rest, ...(at.token === undefined ? {} : { token: at.token }), offset: at.offset, stage: 'things' };
+}
