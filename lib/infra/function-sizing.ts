@@ -23,6 +23,10 @@ export const FUNCTION_SIZING = {
   SyncAttachments: { memoryMb: 512, timeoutSeconds: 180 },
   FinishSync: { memoryMb: 256, timeoutSeconds: 60 },
   ForwardRegistryEvent: { memoryMb: 256, timeoutSeconds: 30 },
+  // A step lists pages or works through a stage for up to 240 s (lib/core/reconcile settings).
+  ReconcileStep: { memoryMb: 1024, timeoutSeconds: 600 },
+  // One page of up to 250 things, paced at a quarter of each quota (four pages run at once).
+  ReconcilePage: { memoryMb: 1024, timeoutSeconds: 900 },
   // A chunk is sized to take about 250 s at the default quotas.
   DriftReadChunk: { memoryMb: 1024, timeoutSeconds: 900 },
   // Holds both regions' snapshots: several GB at a million devices.

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -35,6 +35,8 @@ const PROJECT_ROOT = join(__dirname, '..', '..');
 
 /** The reviewed sync definition, loaded as a string so that template assertions can read it. */
 export const SYNC_DEFINITION_FILE = join(PROJECT_ROOT, 'statemachine', 'sync.asl.json');
+/** The reviewed reconcile state machine. */
+export const RECONCILE_DEFINITION_FILE = join(PROJECT_ROOT, 'statemachine', 'reconcile.asl.json');
 /** The reviewed drift report state machine. */
 export const DRIFT_DEFINITION_FILE = join(PROJECT_ROOT, 'statemachine', 'drift.asl.json');
 
@@ -88,6 +90,8 @@ export interface IotRegistrySyncProps {
   readonly logRetention?: logs.RetentionDays;
   /** The drift report's ReadinessPercent below which an alarm fires (usable to hold a failover); default 99. */
   readonly readinessAlarmThreshold?: number;
+  /** Start a reconcile execution when a drift report finds differences; default false (report only). */
+  readonly reconcileOnDrift?: boolean;
 }
 
 const RegionSchema = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1');
@@ -108,6 +112,7 @@ const PropsSchema = z.object({
   targetRoleArn: RoleArnSchema.optional(),
   enabled: z.boolean().default(true),
   readinessAlarmThreshold: z.number().min(0).max(100).default(99),
+  reconcileOnDrift: z.boolean().default(false),
 });
 type ValidatedProps = z.infer<typeof PropsSchema>;
 
@@ -166,6 +171,8 @@ export class IotRegistrySync extends Construct {
   readonly accessLogsBucket: s3.Bucket;
   /** The drift report's schedule. */
   readonly driftSchedule: events.Schedule;
+  /** The manual reconcile (statemachine/reconcile.asl.json): start it from `iot-registry-sync reconcile --via-step-functions`. */
+  readonly reconcileStateMachine: sfn.StateMachine;
   /** Scheduled rule that starts the drift job. */
   readonly driftRule: events.Rule;
   /** The drift report job (statemachine/drift.asl.json): reports to the bucket, an event and metrics. */
@@ -288,7 +295,16 @@ export class IotRegistrySync extends Construct {
       schedule: this.driftSchedule,
       enabled: settings.enabled,
     });
-    const drift = this.driftJob({ source, target, environment, retention, bus: defaultBus, targetRoleArn: settings.targetRoleArn });
+    this.reconcileStateMachine = this.reconcileJob(syncRole, environment, retention);
+    const drift = this.driftJob({
+      source,
+      target,
+      environment: settings.reconcileOnDrift ? { ...environment, IRS_RECONCILE_STATE_MACHINE_ARN: this.reconcileStateMachine.stateMachineArn } : environment,
+      retention,
+      bus: defaultBus,
+      targetRoleArn: settings.targetRoleArn,
+    });
+    if (settings.reconcileOnDrift) this.reconcileStateMachine.grantStartExecution(drift.functions.DriftFinish);
     this.driftStateMachine = drift.machine;
     this.driftFunctions = drift.functions;
     this.driftRule.addTarget(new targets.SfnStateMachine(this.driftStateMachine, { retryAttempts: 3 }));
@@ -327,6 +343,34 @@ export class IotRegistrySync extends Construct {
     );
     machine.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.failureQueue.queueArn] }));
     machine.addToRolePolicy(new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [bus.eventBusArn] }));
+    return machine;
+  }
+
+  private reconcileJob(role: iam.Role, environment: Record<string, string>, retention: logs.RetentionDays): sfn.StateMachine {
+    // The reconcile Lambdas read both regions and write the target: the sync handlers' role.
+    const step = handlerFunction(this, 'ReconcileStep', { file: 'reconcile-step.ts', role, retention, environment, sizing: FUNCTION_SIZING.ReconcileStep });
+    const page = handlerFunction(this, 'ReconcilePage', { file: 'reconcile-page.ts', role, retention, environment, sizing: FUNCTION_SIZING.ReconcilePage });
+    const stack = Stack.of(this);
+    // A fixed name, so that the execution can continue as a new one of itself without a circular reference.
+    const name = `${stack.stackName}-Reconcile`;
+    const logGroup = new logs.LogGroup(this, 'ReconcileStateMachineLogs', { retention });
+    const machine = new sfn.StateMachine(this, 'ReconcileStateMachine', {
+      stateMachineName: name,
+      definitionBody: sfn.DefinitionBody.fromString(readFileSync(RECONCILE_DEFINITION_FILE, 'utf8')),
+      definitionSubstitutions: { ReconcileStepFunctionArn: step.functionArn, ReconcilePageFunctionArn: page.functionArn },
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      tracingEnabled: true,
+    });
+    machine.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [step.functionArn, page.functionArn] }));
+    machine.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME })] }),
+    );
+    acknowledge(
+      machine,
+      'AwsSolutions-IAM5[Resource::*]',
+      'Added by CDK for logging and tracing: CloudWatch Logs delivery (logs:*LogDelivery, DescribeLogGroups, DescribeResourcePolicies) and X-Ray actions have no resource type',
+    );
     return machine;
   }
 

@@ -193,7 +193,7 @@ describe('IotRegistrySync in the default app', () => {
 
   it('bundles each handler as an arm64 Node.js 24 function with tracing, its own log group and the sync settings', () => {
     const handlers = Object.entries(primary.findResources('AWS::Lambda::Function')).filter(([id]) => !id.startsWith('AWS'));
-    expect(handlers).toHaveLength(11);
+    expect(handlers).toHaveLength(13);
     for (const [id, resource] of handlers) {
       const props = resource.Properties as Json & { Timeout: number; Environment: { Variables: Json }; LoggingConfig: { LogGroup: Json } };
       expect(props).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
@@ -334,6 +334,23 @@ describe('IotRegistrySync in the default app', () => {
       State: 'ENABLED',
       Targets: [Match.objectLike({ Arn: { Ref: logicalId(primary, 'AWS::StepFunctions::StateMachine', 'IotRegistrySyncDriftStateMachine') } })],
     });
+  });
+
+  it('deploys the reviewed reconcile ASL, which may start only itself again (continue-as-new)', () => {
+    const id = logicalId(primary, 'AWS::StepFunctions::StateMachine', 'IotRegistrySyncReconcileStateMachine');
+    const props = primary.findResources('AWS::StepFunctions::StateMachine')[id]!.Properties as { DefinitionSubstitutions: Record<string, unknown>; StateMachineName: string };
+    const asl = readFileSync(join(__dirname, '..', '..', 'statemachine', 'reconcile.asl.json'), 'utf8');
+    expect(new Set(Object.keys(props.DefinitionSubstitutions))).toEqual(new Set([...asl.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1])));
+    expect(props.StateMachineName).toBe('IotRegistrySync-Reconcile');
+    const starts = statements(primary).filter((st) => st.actions.includes('states:StartExecution') && st.policy.startsWith('IotRegistrySyncReconcileStateMachineRole'));
+    expect(starts.map((st) => st.resources)).toEqual([[`arn:<AWS::Partition>:states:us-east-1:${PLACEHOLDER_ACCOUNT}:stateMachine:IotRegistrySync-Reconcile`]]);
+    // Nothing else may start the reconcile (the EventBridge roles start the sync and the drift job).
+    const others = statements(primary).filter((st) => st.actions.includes('states:StartExecution') && !st.policy.startsWith('IotRegistrySyncReconcileStateMachineRole'));
+    for (const st of others) expect(st.resources.join()).not.toMatch(/Reconcile/);
+    // Reconcile on drift is off by default: the drift job only reports.
+    for (const fn of Object.values(primary.findResources('AWS::Lambda::Function'))) {
+      expect(((fn.Properties as { Environment?: { Variables?: Json } }).Environment?.Variables ?? {})).not.toHaveProperty('IRS_RECONCILE_STATE_MACHINE_ARN');
+    }
   });
 
   it('runs the reviewed drift ASL with both drift Lambdas substituted, and lets them write reports only under drift/', () => {
