@@ -35,7 +35,11 @@ export function reconcileEnvironmentDependencies(share: number): () => Reconcile
       const common = { endpoint: env.IRS_IOT_ENDPOINT, quotas: { scale: env.IRS_QUOTA_SCALE * share }, logger };
       deps = {
         source: createIotRegistry({ ...common, region: env.IRS_SOURCE_REGION }),
-        target: createIotRegistry({ ...common, region: env.IRS_TARGET_REGION }),
+        target: createIotRegistry({
+          ...common,
+          region: env.IRS_TARGET_REGION,
+          ...(env.IRS_TARGET_ROLE_ARN === undefined ? {} : { roleArn: env.IRS_TARGET_ROLE_ARN }),
+        }),
         logger,
       };
       byShare.set(share, deps);
