@@ -19,7 +19,7 @@ import {
 } from '@aws-sdk/client-iot';
 import type { CloudTrailEvent, EmulatorEvent, RegistryEvent, RunningEmulator } from '../../lib/local/emulator';
 import { EventHub } from '../../lib/local/emulator/events';
-import { ACCOUNT, failure, iot, policyDocument, PRIMARY, SECONDARY, start, uniqueName } from './harness';
+import { ACCOUNT, failure, iot, policyDocument, PRIMARY, SECONDARY, start, uniqueName, useEmulator } from './harness';
 
 const registry = (events: EmulatorEvent[]): RegistryEvent[] => events.filter((e): e is RegistryEvent => e.type === 'registry');
 const cloudtrail = (events: EmulatorEvent[]): CloudTrailEvent[] => events.filter((e): e is CloudTrailEvent => e.type === 'cloudtrail');
@@ -28,13 +28,9 @@ describe('emulator: event configurations', () => {
   let emulator: RunningEmulator;
   let client: IoTClient;
 
-  beforeAll(async () => {
-    emulator = await start();
-    client = iot(emulator);
-  });
-  afterAll(async () => {
-    client.destroy();
-    await emulator.close();
+  useEmulator((e, c) => {
+    emulator = e;
+    client = c;
   });
 
   it('starts with every event type off, as AWS does, and publishes no registry event', async () => {

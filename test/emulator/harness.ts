@@ -16,6 +16,21 @@ export function start(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   return startEmulator({ quotaScale: 0, thingTypeDeletionDelayMs: 0, ...options });
 }
 
+/** Starts an emulator and a client for a describe block, closing both after it; `use` receives them. */
+export function useEmulator(use: (emulator: RunningEmulator, client: IoTClient) => void, options: EmulatorOptions = {}): void {
+  let emulator: RunningEmulator | undefined;
+  let client: IoTClient | undefined;
+  beforeAll(async () => {
+    emulator = await start(options);
+    client = iot(emulator);
+    use(emulator, client);
+  });
+  afterAll(async () => {
+    client?.destroy();
+    await emulator?.close();
+  });
+}
+
 /** A real IoT client for `region`, without retries. */
 export function iot(emulator: RunningEmulator, region = PRIMARY): IoTClient {
   return new IoTClient({

@@ -19,20 +19,13 @@ import {
   ListTargetsForPolicyCommand,
   SetDefaultPolicyVersionCommand,
 } from '@aws-sdk/client-iot';
-import type { RunningEmulator } from '../../lib/local/emulator';
-import { ACCOUNT, failure, iot, policyDocument, PRIMARY, SECONDARY, start, uniqueName } from './harness';
+import { ACCOUNT, failure, iot, policyDocument, PRIMARY, SECONDARY, start, uniqueName, useEmulator } from './harness';
 
 describe('emulator: policies', () => {
-  let emulator: RunningEmulator;
   let client: IoTClient;
 
-  beforeAll(async () => {
-    emulator = await start();
-    client = iot(emulator);
-  });
-  afterAll(async () => {
-    client.destroy();
-    await emulator.close();
+  useEmulator((_emulator, c) => {
+    client = c;
   });
 
   const policy = async (name = uniqueName('pol'), doc = policyDocument()) => {

@@ -9,20 +9,13 @@ import {
   ListThingPrincipalsCommand,
   ListThingPrincipalsV2Command,
 } from '@aws-sdk/client-iot';
-import type { RunningEmulator } from '../../lib/local/emulator';
-import { ACCOUNT, failure, iot, PRIMARY, start, uniqueName } from './harness';
+import { ACCOUNT, failure, PRIMARY, uniqueName, useEmulator } from './harness';
 
 describe('emulator: thing principals', () => {
-  let emulator: RunningEmulator;
   let client: IoTClient;
 
-  beforeAll(async () => {
-    emulator = await start();
-    client = iot(emulator);
-  });
-  afterAll(async () => {
-    client.destroy();
-    await emulator.close();
+  useEmulator((_emulator, c) => {
+    client = c;
   });
 
   const thing = async () => {

@@ -22,20 +22,13 @@ import {
   UpdateThingCommand,
   UpdateThingGroupCommand,
 } from '@aws-sdk/client-iot';
-import type { RunningEmulator } from '../../lib/local/emulator';
-import { ACCOUNT, failure, iot, PRIMARY, start, uniqueName } from './harness';
+import { ACCOUNT, failure, PRIMARY, uniqueName, useEmulator } from './harness';
 
 describe('emulator: thing groups', () => {
-  let emulator: RunningEmulator;
   let client: IoTClient;
 
-  beforeAll(async () => {
-    emulator = await start();
-    client = iot(emulator);
-  });
-  afterAll(async () => {
-    client.destroy();
-    await emulator.close();
+  useEmulator((_emulator, c) => {
+    client = c;
   });
 
   const group = async (name: string, parentGroupName?: string) =>
@@ -169,16 +162,10 @@ describe('emulator: thing groups', () => {
 });
 
 describe('emulator: dynamic thing groups', () => {
-  let emulator: RunningEmulator;
   let client: IoTClient;
 
-  beforeAll(async () => {
-    emulator = await start();
-    client = iot(emulator);
-  });
-  afterAll(async () => {
-    client.destroy();
-    await emulator.close();
+  useEmulator((_emulator, c) => {
+    client = c;
   });
 
   it('computes members from the query and follows thing changes', async () => {
@@ -235,16 +222,10 @@ describe('emulator: dynamic thing groups', () => {
 });
 
 describe('emulator: billing groups', () => {
-  let emulator: RunningEmulator;
   let client: IoTClient;
 
-  beforeAll(async () => {
-    emulator = await start();
-    client = iot(emulator);
-  });
-  afterAll(async () => {
-    client.destroy();
-    await emulator.close();
+  useEmulator((_emulator, c) => {
+    client = c;
   });
 
   it('creates, describes, adds a thing to and removes it from a billing group', async () => {

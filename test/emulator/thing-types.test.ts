@@ -9,20 +9,13 @@ import {
   ListThingTypesCommand,
   UpdateThingTypeCommand,
 } from '@aws-sdk/client-iot';
-import type { RunningEmulator } from '../../lib/local/emulator';
-import { ACCOUNT, failure, iot, PRIMARY, start, uniqueName } from './harness';
+import { ACCOUNT, failure, iot, PRIMARY, start, uniqueName, useEmulator } from './harness';
 
 describe('emulator: thing types', () => {
-  let emulator: RunningEmulator;
   let client: IoTClient;
 
-  beforeAll(async () => {
-    emulator = await start();
-    client = iot(emulator);
-  });
-  afterAll(async () => {
-    client.destroy();
-    await emulator.close();
+  useEmulator((_emulator, c) => {
+    client = c;
   });
 
   it('creates, describes and updates a thing type', async () => {

@@ -12,20 +12,13 @@ import {
   UpdateThingCommand,
   CreateBillingGroupCommand,
 } from '@aws-sdk/client-iot';
-import type { RunningEmulator } from '../../lib/local/emulator';
-import { ACCOUNT, failure, iot, PRIMARY, start, uniqueName } from './harness';
+import { ACCOUNT, failure, PRIMARY, uniqueName, useEmulator } from './harness';
 
 describe('emulator: things', () => {
-  let emulator: RunningEmulator;
   let client: IoTClient;
 
-  beforeAll(async () => {
-    emulator = await start();
-    client = iot(emulator);
-  });
-  afterAll(async () => {
-    client.destroy();
-    await emulator.close();
+  useEmulator((_emulator, c) => {
+    client = c;
   });
 
   it('creates a thing with version 1, its ARN in the region and account, and describes it', async () => {
