@@ -1,16 +1,16 @@
 /**
- * The HTML report in a real browser (Debian's Chromium, headless, through playwright-core): it renders
- * with no console error, clicking a column header sorts its table, and a screenshot is saved. A missing
- * browser fails the test: CI installs /usr/bin/chromium.
+ * The HTML report in a real browser (headless Chromium from the @sparticuz/chromium npm package, through
+ * playwright-core): it renders with no console error, clicking a column header sorts its table, and a
+ * screenshot is saved. A browser that cannot start fails the test.
  */
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { formatHtml } from '../../lib/report';
 import { sampleReport } from './sample-report';
+import { launchChromium } from '../support/chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = join(tmpdir(), 'iot-registry-sync-test-output', 'drift-report.png');
 
 let browser: Browser;
@@ -18,11 +18,7 @@ let page: Page;
 const problems: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium) to run the HTML report test`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
   page.on('console', (message) => {
     if (message.type() === 'error' || message.type() === 'warning') problems.push(`${message.type()}: ${message.text()}`);
