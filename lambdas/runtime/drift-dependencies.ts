@@ -11,10 +11,17 @@ import { createDriftRegistry } from '../../lib/aws/drift-listings';
 import { createEventBridgePublisher, type EventPublisher } from '../../lib/aws/event-bridge';
 import { createS3ReportStore, s3Uri } from '../../lib/aws/report-store';
 import { createStepFunctionsStarter, type ExecutionStarter } from '../../lib/aws/step-functions';
+import { DRIFT_METRICS_NAMESPACE, DRIFT_METRICS_SERVICE } from '../../lib/core/drift-metrics';
 import { readEnvironment, SyncEnvironmentSchema } from './config';
 
-/** The metrics namespace of the drift report. */
-export const DRIFT_METRICS_NAMESPACE = 'IotRegistrySync';
+/** The drift metrics as the Lambda publishes them (Powertools adds the `service` dimension: see lib/core/drift-metrics). */
+export function createDriftMetrics(sourceRegion: string, targetRegion: string): Metrics {
+  return new Metrics({
+    namespace: DRIFT_METRICS_NAMESPACE,
+    serviceName: DRIFT_METRICS_SERVICE,
+    defaultDimensions: { SourceRegion: sourceRegion, TargetRegion: targetRegion },
+  });
+}
 
 /** The environment of the drift Lambdas: the sync's variables plus the report's. */
 export const DriftEnvironmentSchema = SyncEnvironmentSchema.extend({
@@ -72,11 +79,7 @@ export function environmentDriftDependencies(): DriftDependencies {
       locate: (key) => s3Uri(env.IRS_REPORT_BUCKET, key),
       publisher: createEventBridgePublisher(),
       eventBusName: env.IRS_EVENT_BUS_NAME,
-      metrics: new Metrics({
-        namespace: DRIFT_METRICS_NAMESPACE,
-        serviceName: 'drift-report',
-        defaultDimensions: { SourceRegion: env.IRS_SOURCE_REGION, TargetRegion: env.IRS_TARGET_REGION },
-      }),
+      metrics: createDriftMetrics(env.IRS_SOURCE_REGION, env.IRS_TARGET_REGION),
       ...(env.IRS_RECONCILE_STATE_MACHINE_ARN === undefined
         ? {}
         : { reconcile: { starter: createStepFunctionsStarter(), stateMachineArn: env.IRS_RECONCILE_STATE_MACHINE_ARN } }),

@@ -25,6 +25,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { z } from 'zod';
+import { DRIFT_METRICS_NAMESPACE, driftMetricDimensions } from '../core/drift-metrics';
 import { CLOUDTRAIL_RULE_PATTERN, REGISTRY_RULE_PATTERN } from '../events/rule-pattern';
 import { FUNCTION_SIZING, type FunctionSizing } from './function-sizing';
 import { acknowledge, acknowledgeWildcardResources } from './nag-acknowledgements';
@@ -560,9 +561,10 @@ export class IotRegistrySync extends Construct {
     // disabled failback stack, whose drift schedule is off.
     const readiness = new cloudwatch.Alarm(this, 'ReadinessAlarm', {
       metric: new cloudwatch.Metric({
-        namespace: 'IotRegistrySync',
+        namespace: DRIFT_METRICS_NAMESPACE,
         metricName: 'ReadinessPercent',
-        dimensionsMap: { SourceRegion: this.settings.sourceRegion, TargetRegion: this.settings.targetRegion },
+        // Every dimension the Lambda emits, `service` included: an alarm on a subset would see no data.
+        dimensionsMap: driftMetricDimensions(this.settings.sourceRegion, this.settings.targetRegion),
         statistic: 'Minimum',
         period: Duration.hours(24),
       }),

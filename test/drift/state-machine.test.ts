@@ -3,7 +3,6 @@
  * against the emulator: the read loops over bounded chunks, the report lands in an in-memory store, the
  * event on an in-memory publisher, the metrics as captured EMF, and a reconcile starts on drift.
  */
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { AccessDeniedError } from '../../lib/core/errors';
 import { silentLogger } from '../../lib/core/logger';
 import { memoryDriftStore, type DriftListings } from '../../lib/core/drift-read';
@@ -15,7 +14,7 @@ import { deviceName } from '../../lib/local/fleet';
 import { loadDefinition, LocalStateMachine, type LocalExecution } from '../../lib/local/state-machine';
 import * as readChunk from '../../lambdas/drift-read-chunk';
 import * as finishDrift from '../../lambdas/drift-finish';
-import { DRIFT_METRICS_NAMESPACE, type DriftDependencies } from '../../lambdas/runtime/drift-dependencies';
+import { createDriftMetrics, type DriftDependencies } from '../../lambdas/runtime/drift-dependencies';
 import { ACCOUNT, SOURCE, TARGET, startSyncedFleet, type SyncedFleet } from './emulator-fleet';
 
 const DEVICES = 12;
@@ -53,7 +52,7 @@ function job(options: { listings?: (l: DriftListings) => DriftListings } = {}) {
     locate: (key) => `memory://${key}`,
     publisher: { putEvents: async (entries) => (events.push(...entries), { failedEntryCount: 0 }) },
     eventBusName: 'drift-bus',
-    metrics: new Metrics({ namespace: DRIFT_METRICS_NAMESPACE, serviceName: 'drift-report', defaultDimensions: { SourceRegion: SOURCE, TargetRegion: TARGET } }),
+    metrics: createDriftMetrics(SOURCE, TARGET),
     reconcile: {
       stateMachineArn: RECONCILE_ARN,
       starter: { startExecution: async (input) => (started.push(input), { executionArn: `${RECONCILE_ARN}:${input.name}`, alreadyStarted: false }) },
