@@ -11,6 +11,7 @@ import { DriftRunIdSchema, DriftSideSchema, DriftStreamSchema, loadDriftSnapshot
 import { buildDriftReport, summariseDriftReport, type DriftReport, type DriftSummary } from '../lib/core/drift';
 import { DIFFERENCE_KINDS } from '../lib/core/keys';
 import { TransientServiceError } from '../lib/core/errors';
+import { accountRewrite } from '../lib/core/policy-document';
 import { parseOrThrow } from '../lib/events/normalise';
 import { formatHtml, formatJson } from '../lib/report';
 import { environmentDriftDependencies, resolveDriftDependencies, type DriftDependencySource } from './runtime/drift-dependencies';
@@ -77,6 +78,7 @@ export function createHandler(deps: DriftDependencySource) {
       target: snapshots.target,
       sourceRegion: d.regions.source.reader.region,
       targetRegion: d.regions.target.reader.region,
+      accounts: accountRewrite(d.regions.source.reader.accountId, d.regions.target.reader.accountId),
       generatedAt: (d.now?.() ?? new Date()).toISOString(),
       notes: [...snapshots.coverage.notes, `Read in ${streams.reduce((n, s) => n + s.chunk, 0)} chunks.`],
     });

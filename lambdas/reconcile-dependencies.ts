@@ -8,7 +8,7 @@
 import type { Registry, RegistryReader } from '../lib/core/port';
 import { jsonLinesLogger, type Logger } from '../lib/core/logger';
 import { createIotRegistry } from '../lib/aws/clients';
-import { readSyncEnvironment } from './runtime/config';
+import { readSyncEnvironment, registryClientOptions } from './runtime/config';
 
 /** Pages converged at once by the state machine's Map (its MaxConcurrency; a test checks they agree). */
 export const RECONCILE_PAGE_CONCURRENCY = 4;
@@ -32,14 +32,10 @@ export function reconcileEnvironmentDependencies(share: number): () => Reconcile
     if (!deps) {
       const env = readSyncEnvironment();
       const logger = jsonLinesLogger({ fields: { sourceRegion: env.IRS_SOURCE_REGION, targetRegion: env.IRS_TARGET_REGION } });
-      const common = { endpoint: env.IRS_IOT_ENDPOINT, quotas: { scale: env.IRS_QUOTA_SCALE * share }, logger };
+      const options = registryClientOptions(env, logger, share);
       deps = {
-        source: createIotRegistry({ ...common, region: env.IRS_SOURCE_REGION }),
-        target: createIotRegistry({
-          ...common,
-          region: env.IRS_TARGET_REGION,
-          ...(env.IRS_TARGET_ROLE_ARN === undefined ? {} : { roleArn: env.IRS_TARGET_ROLE_ARN }),
-        }),
+        source: createIotRegistry(options.source),
+        target: createIotRegistry(options.target),
         logger,
       };
       byShare.set(share, deps);

@@ -4,6 +4,8 @@
  */
 import { z } from 'zod';
 import { InvalidInputError } from '../../lib/core/errors';
+import type { Logger } from '../../lib/core/logger';
+import type { IotRegistryClientOptions } from '../../lib/aws/clients';
 
 const RegionSchema = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1');
 
@@ -21,6 +23,11 @@ export const SyncEnvironmentSchema = z.strictObject({
     .string()
     .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/, 'must be an IAM role ARN')
     .optional(),
+  /** The account of the source registry (the function's own); policy ARNs move from it to the target role's account. */
+  IRS_SOURCE_ACCOUNT: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account ID').optional(),
+}).refine((env) => env.IRS_TARGET_ROLE_ARN === undefined || env.IRS_SOURCE_ACCOUNT !== undefined, {
+  path: ['IRS_SOURCE_ACCOUNT'],
+  message: 'is required with IRS_TARGET_ROLE_ARN (policy ARNs are rewritten from this account to the role\'s)',
 });
 /** Validated Lambda settings. */
 export type SyncEnvironment = z.infer<typeof SyncEnvironmentSchema>;
@@ -38,4 +45,33 @@ export function readEnvironment<T>(schema: z.ZodType<T>, env: NodeJS.ProcessEnv)
   const issue = result.error.issues[0];
   const name = issue?.path.join('.') || issue?.message || 'environment';
   throw new InvalidInputError(`invalid configuration: ${name}: ${issue?.message ?? 'invalid'}`, { cause: result.error });
+}
+
+/** The account of an IAM role ARN (`arn:aws:iam::ACCOUNT:role/…`). */
+function accountOfRole(roleArn: string): string {
+  return roleArn.split(':')[4] as string;
+}
+
+/**
+ * The client options of the source and target registries from the environment: regions, endpoint, pacing at
+ * `quotaShare` of the configured quotas, the target role, and each registry's account (the target's is the
+ * role's account, so policy ARNs are rewritten to it).
+ */
+export function registryClientOptions(
+  env: SyncEnvironment,
+  logger: Logger,
+  quotaShare = 1,
+): { source: IotRegistryClientOptions; target: IotRegistryClientOptions } {
+  const common = { endpoint: env.IRS_IOT_ENDPOINT, quotas: { scale: env.IRS_QUOTA_SCALE * quotaShare }, logger };
+  const sourceAccount = env.IRS_SOURCE_ACCOUNT;
+  const targetAccount = env.IRS_TARGET_ROLE_ARN === undefined ? sourceAccount : accountOfRole(env.IRS_TARGET_ROLE_ARN);
+  return {
+    source: { ...common, region: env.IRS_SOURCE_REGION, ...(sourceAccount === undefined ? {} : { accountId: sourceAccount }) },
+    target: {
+      ...common,
+      region: env.IRS_TARGET_REGION,
+      ...(targetAccount === undefined ? {} : { accountId: targetAccount }),
+      ...(env.IRS_TARGET_ROLE_ARN === undefined ? {} : { roleArn: env.IRS_TARGET_ROLE_ARN }),
+    },
+  };
 }

@@ -5,7 +5,7 @@
 import type { Registry, RegistryReader } from '../../lib/core/port';
 import { jsonLinesLogger, type Logger } from '../../lib/core/logger';
 import { createIotRegistry } from '../../lib/aws/clients';
-import { readSyncEnvironment } from './config';
+import { readSyncEnvironment, registryClientOptions } from './config';
 
 /** The source reader, the target registry and the settings every sync handler uses. */
 export interface SyncDependencies {
@@ -22,14 +22,10 @@ export function environmentDependencies(): SyncDependencies {
   if (!fromEnvironment) {
     const env = readSyncEnvironment();
     const logger = jsonLinesLogger({ fields: { sourceRegion: env.IRS_SOURCE_REGION, targetRegion: env.IRS_TARGET_REGION } });
-    const common = { endpoint: env.IRS_IOT_ENDPOINT, quotas: { scale: env.IRS_QUOTA_SCALE }, logger };
+    const options = registryClientOptions(env, logger);
     fromEnvironment = {
-      source: createIotRegistry({ ...common, region: env.IRS_SOURCE_REGION }),
-      target: createIotRegistry({
-        ...common,
-        region: env.IRS_TARGET_REGION,
-        ...(env.IRS_TARGET_ROLE_ARN === undefined ? {} : { roleArn: env.IRS_TARGET_ROLE_ARN }),
-      }),
+      source: createIotRegistry(options.source),
+      target: createIotRegistry(options.target),
       deleteMode: env.IRS_DELETE_MODE,
       logger,
     };

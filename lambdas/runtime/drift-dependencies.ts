@@ -12,7 +12,7 @@ import { createEventBridgePublisher, type EventPublisher } from '../../lib/aws/e
 import { createS3ReportStore, s3Uri } from '../../lib/aws/report-store';
 import { createStepFunctionsStarter, type ExecutionStarter } from '../../lib/aws/step-functions';
 import { DRIFT_METRICS_NAMESPACE, DRIFT_METRICS_SERVICE } from '../../lib/core/drift-metrics';
-import { readEnvironment, SyncEnvironmentSchema } from './config';
+import { readEnvironment, registryClientOptions, SyncEnvironmentSchema } from './config';
 
 /** The drift metrics as the Lambda publishes them (Powertools adds the `service` dimension: see lib/core/drift-metrics). */
 export function createDriftMetrics(sourceRegion: string, targetRegion: string): Metrics {
@@ -66,13 +66,9 @@ export function environmentDriftDependencies(): DriftDependencies {
   if (!fromEnvironment) {
     const env = readDriftEnvironment();
     const logger = jsonLinesLogger({ fields: { sourceRegion: env.IRS_SOURCE_REGION, targetRegion: env.IRS_TARGET_REGION } });
-    const common = { endpoint: env.IRS_IOT_ENDPOINT, quotas: { scale: env.IRS_QUOTA_SCALE }, logger };
-    const source = createDriftRegistry({ ...common, region: env.IRS_SOURCE_REGION });
-    const target = createDriftRegistry({
-      ...common,
-      region: env.IRS_TARGET_REGION,
-      ...(env.IRS_TARGET_ROLE_ARN === undefined ? {} : { roleArn: env.IRS_TARGET_ROLE_ARN }),
-    });
+    const options = registryClientOptions(env, logger);
+    const source = createDriftRegistry(options.source);
+    const target = createDriftRegistry(options.target);
     fromEnvironment = {
       regions: { source: { reader: source.registry, listings: source.listings }, target: { reader: target.registry, listings: target.listings } },
       store: createS3ReportStore(env.IRS_REPORT_BUCKET),

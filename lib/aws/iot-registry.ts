@@ -157,7 +157,9 @@ export class IotRegistry implements Registry {
   private readonly pacer: QuotaPacer;
   private readonly logger: AdapterLogger | undefined;
   private readonly partition: string;
-  private accountId: string | undefined;
+  /** The configured account ID; the learned one (from ARNs) is kept apart so that it cannot change a comparison mid-run. */
+  readonly accountId: string | undefined;
+  private learnedAccountId: string | undefined;
   /** Kinds of the groups seen so far, so thing memberships can drop dynamic groups without a describe each. */
   private readonly groupKinds = new Map<string, ThingGroup['kind']>();
   private principalListingV1 = false;
@@ -167,6 +169,7 @@ export class IotRegistry implements Registry {
     this.client = options.client;
     this.region = options.region;
     this.accountId = options.accountId;
+    this.learnedAccountId = options.accountId;
     this.logger = options.logger;
     this.partition = partitionOf(options.region);
     this.pacer = options.quotas instanceof QuotaPacer ? options.quotas : new QuotaPacer(options.quotas);
@@ -910,18 +913,18 @@ export class IotRegistry implements Registry {
 
   /** Remembers the account ID of the first IoT ARN found near the top of a response (a page's first items included). */
   private learnAccountId(output: unknown, depth = 0): void {
-    if (this.accountId !== undefined || output === null || typeof output !== 'object' || depth > 4) return;
+    if (this.learnedAccountId !== undefined || output === null || typeof output !== 'object' || depth > 4) return;
     const values = Array.isArray(output) ? output.slice(0, 3) : Object.values(output as Record<string, unknown>);
     for (const value of values) {
       if (typeof value === 'string' && value.startsWith('arn:')) {
         const parsed = parseIotArn(value);
         if (parsed) {
-          this.accountId = parsed.accountId;
+          this.learnedAccountId = parsed.accountId;
           return;
         }
       } else if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
         this.learnAccountId(value, depth + 1);
-        if (this.accountId !== undefined) return;
+        if (this.learnedAccountId !== undefined) return;
       }
     }
   }
@@ -931,8 +934,8 @@ export class IotRegistry implements Registry {
    * resource returns its ARN (and teaches the account ID). `undefined` when the resource does not exist.
    */
   private async targetArn(target: PolicyTarget, key: string): Promise<string | undefined> {
-    if (this.accountId !== undefined) {
-      const scope = { partition: this.partition, region: this.region, accountId: this.accountId };
+    if (this.learnedAccountId !== undefined) {
+      const scope = { partition: this.partition, region: this.region, accountId: this.learnedAccountId };
       return target.kind === 'certificate' ? certificateArn(scope, target.certificateId) : thingGroupArn(scope, target.groupName);
     }
     if (target.kind === 'certificate') {

@@ -29,7 +29,7 @@ import {
   type ThingType,
 } from './model';
 import { DIFFERENCE_KINDS, groupMembershipKey, type DifferenceKind, type GroupMembership } from './keys';
-import { normalisePolicyDocument, rewritePolicyDocument } from './policy-document';
+import { normalisePolicyDocument, rewritePolicyDocument, type AccountRewrite } from './policy-document';
 import { targetCertificateStatus } from './safety';
 import { errorMessage, errorName } from './errors';
 
@@ -95,10 +95,12 @@ export type Difference =
   | PolicyAttachmentDifference
   | ThingPrincipalAttachmentDifference;
 
-/** The regions of the two snapshots (policy ARNs are compared after the region rewrite). */
+/** The regions of the two snapshots (policy ARNs are compared after the region rewrite), and the accounts when they differ. */
 export interface DiffContext {
   sourceRegion: string;
   targetRegion: string;
+  /** Set when the target registry is in another account: policy ARNs are compared after the account rewrite too. */
+  accounts?: AccountRewrite;
 }
 
 type Side = 'source' | 'target';
@@ -337,7 +339,7 @@ export function diff(source: RegistrySnapshot, target: RegistrySnapshot, context
   const expectedDocuments = new Map<string, string>();
   for (const [name, policy] of policies.s.items) {
     try {
-      const rewritten = rewritePolicyDocument(policy.document, context.sourceRegion, context.targetRegion, name);
+      const rewritten = rewritePolicyDocument(policy.document, context.sourceRegion, context.targetRegion, name, context.accounts);
       expectedDocuments.set(name, normalisePolicyDocument(rewritten.document, name));
     } catch (error) {
       bad('policy').add(name);

@@ -30,6 +30,7 @@ import type { CertificateSummary, Page, RegistryReader } from './port';
 import { mapWithConcurrency } from './concurrency';
 import { InvalidInputError } from './errors';
 import { buildDriftReport, type DriftReport } from './drift';
+import { accountRewrite } from './policy-document';
 
 /** A thing as ListThings returns it: no group memberships and no billing group. */
 export interface ThingSummary {
@@ -499,6 +500,7 @@ export async function checkDrift(context: DriftReadContext, options: CheckDriftO
     target: snapshots.target,
     sourceRegion: context.regions.source.reader.region,
     targetRegion: context.regions.target.reader.region,
+    accounts: accountRewrite(context.regions.source.reader.accountId, context.regions.target.reader.accountId),
     generatedAt: options.generatedAt ?? new Date().toISOString(),
     notes: snapshots.coverage.notes,
   });

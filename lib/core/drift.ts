@@ -253,7 +253,7 @@ export function reportDifference(d: Difference): ReportDifference {
 
 /** Compares the two snapshots and builds the report: every difference, counts per kind, readiness per device. */
 export function buildDriftReport(input: DriftReportInput): DriftReport {
-  const context = { sourceRegion: input.sourceRegion, targetRegion: input.targetRegion };
+  const context = { sourceRegion: input.sourceRegion, targetRegion: input.targetRegion, accounts: input.accounts };
   const differences = diff(input.source, input.target, context);
   const devices = deviceReadiness(input.source, input.target, differences);
   const byKind = Object.fromEntries(

@@ -20,7 +20,7 @@ import type {
 import { policyTargetKey, thingPrincipalKey } from './model';
 import type { Difference, ThingDifference, ThingTypeDifference } from './diff';
 import { groupMembershipKey, resourceId, TOP_LEVEL_KINDS, type DifferenceKind } from './keys';
-import { rewritePolicyDocument } from './policy-document';
+import { rewritePolicyDocument, type AccountRewrite } from './policy-document';
 import {
   certificateStatusChange,
   DEFAULT_DELETE_MODE,
@@ -65,6 +65,8 @@ const MAX_GROUP_DEPTH = 99;
 export interface PlanOptions {
   sourceRegion: string;
   targetRegion: string;
+  /** Set when the target registry is in another account: policy ARNs move to its account too. */
+  accounts?: AccountRewrite;
   /** Default `retain`. */
   deleteMode?: DeleteMode;
   /** Lets a plan exceed the mass-delete limit. */
@@ -116,10 +118,10 @@ export type OperationCall =
   | { type: 'registerCaCertificate'; caCertificate: CaCertificate }
   | { type: 'updateCaCertificate'; caCertificate: CaCertificate }
   | { type: 'deleteCaCertificate'; certificateId: string }
-  /** The document is the source's, rewritten to the target region; `rewrittenArns` counts the ARNs changed. */
-  | { type: 'createPolicy'; name: string; document: string; rewrittenArns: number }
+  /** The document is the source's, rewritten to the target region (and account); the counts say how many ARNs changed. */
+  | { type: 'createPolicy'; name: string; document: string; rewrittenArns: number; rewrittenAccounts: number }
   /** A new default version; at the 5-version limit apply deletes the oldest non-default one and retries. */
-  | { type: 'createPolicyVersion'; name: string; document: string; rewrittenArns: number }
+  | { type: 'createPolicyVersion'; name: string; document: string; rewrittenArns: number; rewrittenAccounts: number }
   /** Compound: apply deletes the non-default versions first. */
   | { type: 'deletePolicy'; name: string }
   | { type: 'attachPolicy'; policyName: string; target: PolicyTarget }
@@ -274,7 +276,7 @@ export function plan(differences: readonly Difference[], options: PlanOptions): 
         if ((d.change === 'missing' || d.change === 'different') && d.source) {
           let rewritten;
           try {
-            rewritten = rewritePolicyDocument(d.source.document, options.sourceRegion, options.targetRegion, d.key);
+            rewritten = rewritePolicyDocument(d.source.document, options.sourceRegion, options.targetRegion, d.key, options.accounts);
           } catch (error) {
             b.invalid.push({ kind: d.kind, key: d.key, errorName: errorName(error), message: errorMessage(error) });
             break;
@@ -282,7 +284,7 @@ export function plan(differences: readonly Difference[], options: PlanOptions): 
           b.add({
             type: d.change === 'missing' ? 'createPolicy' : 'createPolicyVersion', kind: d.kind, key: d.key,
             action: d.change === 'missing' ? 'create' : 'update', phase: PHASES.policies,
-            name: d.key, document: rewritten.document, rewrittenArns: rewritten.rewrittenArns,
+            name: d.key, document: rewritten.document, rewrittenArns: rewritten.rewrittenArns, rewrittenAccounts: rewritten.rewrittenAccounts,
           });
         } else if (d.change === 'extra') {
           if (!mirror) b.skip(d.kind, d.key, RETAINED);

@@ -1,9 +1,12 @@
 /**
  * IoT policy documents: the structural region rewrite and the canonical form used to compare them.
  *
- * The rewrite touches only IoT ARNs (`arn:<partition>:iot:<sourceRegion>:<account>:…`) found as whole
- * string values of `Resource`, `NotResource` and inside `Condition` blocks. A region string anywhere else
- * (a topic named `telemetry/us-east-1/x`, a wildcard region, another service's ARN) stays as written.
+ * The rewrite touches only IoT ARNs (`arn:<partition>:iot:<region>:<account>:…`) found as whole string
+ * values of `Resource`, `NotResource` and inside `Condition` blocks: their region field when it is the
+ * source region and, when the target registry is in another account, their account field when it is the
+ * source account (IoT policy ARNs name the account: https://docs.aws.amazon.com/iot/latest/developerguide/iot-action-resources.html).
+ * A region or account string anywhere else (a topic named `telemetry/us-east-1/x`, a wildcard, another
+ * service's ARN) stays as written.
  */
 import { InvalidResourceError } from './errors';
 
@@ -13,18 +16,28 @@ type JsonObject = { [key: string]: Json };
 /** The partitions whose IoT ARNs are rewritten. */
 export const PARTITIONS = ['aws', 'aws-cn', 'aws-us-gov'] as const;
 
-/** The result of a rewrite: the document to write and how many ARNs changed region. */
+/** The result of a rewrite: the document to write, how many ARNs changed, and how many of them changed account. */
 export interface RewrittenPolicyDocument {
   document: string;
   rewrittenArns: number;
+  rewrittenAccounts: number;
+}
+
+/** The source and target accounts of a sync whose target registry is in another account. */
+export interface AccountRewrite {
+  source: string;
+  target: string;
+}
+
+/** The account rewrite between two registries, or `undefined` when either account is unknown or they are the same. */
+export function accountRewrite(sourceAccount: string | undefined, targetAccount: string | undefined): AccountRewrite | undefined {
+  return sourceAccount === undefined || targetAccount === undefined || sourceAccount === targetAccount
+    ? undefined
+    : { source: sourceAccount, target: targetAccount };
 }
 
 function isObject(value: Json | undefined): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function parseDocument(document: string, policyName?: string): JsonObject {
@@ -48,25 +61,34 @@ function statementsOf(document: JsonObject): JsonObject[] {
 }
 
 /**
- * Rewrites the region of the IoT ARNs in `Resource`, `NotResource` and `Condition` values from
- * `sourceRegion` to `targetRegion`. The document is returned verbatim when nothing was rewritten,
- * otherwise re-serialised (whitespace does not count against the policy size limit). Malformed JSON
- * throws `InvalidResourceError` naming `policyName` when given.
+ * Rewrites the IoT ARNs in `Resource`, `NotResource` and `Condition` values from `sourceRegion` to
+ * `targetRegion` and, given `accounts`, from the source account to the target account. The document is
+ * returned verbatim when nothing was rewritten, otherwise re-serialised (whitespace does not count against
+ * the policy size limit). Malformed JSON throws `InvalidResourceError` naming `policyName` when given.
  */
 export function rewritePolicyDocument(
   document: string,
   sourceRegion: string,
   targetRegion: string,
   policyName?: string,
+  accounts?: AccountRewrite,
 ): RewrittenPolicyDocument {
   const parsed = parseDocument(document, policyName);
-  if (sourceRegion === targetRegion) return { document, rewrittenArns: 0 };
-  const pattern = new RegExp(`^(arn:(?:${PARTITIONS.join('|')}):iot:)${escapeRegExp(sourceRegion)}(:[^:]*:)`);
+  const moveAccount = accounts !== undefined && accounts.source !== accounts.target;
+  if (sourceRegion === targetRegion && !moveAccount) return { document, rewrittenArns: 0, rewrittenAccounts: 0 };
+  const pattern = new RegExp(`^(arn:(?:${PARTITIONS.join('|')}):iot:)([^:]*):([^:]*):`);
   let rewrittenArns = 0;
+  let rewrittenAccounts = 0;
   const rewriteString = (value: string): string => {
-    if (!pattern.test(value)) return value;
+    const match = pattern.exec(value);
+    if (!match) return value;
+    const [whole, prefix, region, account] = match as unknown as [string, string, string, string];
+    const newRegion = region === sourceRegion ? targetRegion : region;
+    const newAccount = moveAccount && account === accounts.source ? accounts.target : account;
+    if (newRegion === region && newAccount === account) return value;
     rewrittenArns += 1;
-    return value.replace(pattern, `$1${targetRegion}$2`);
+    if (newAccount !== account) rewrittenAccounts += 1;
+    return `${prefix}${newRegion}:${newAccount}:${value.slice(whole.length)}`;
   };
   const rewriteValue = (value: Json): Json => {
     if (typeof value === 'string') return rewriteString(value);
@@ -85,7 +107,7 @@ export function rewritePolicyDocument(
       for (const [key, value] of Object.entries(block)) block[key] = rewriteValue(value);
     }
   }
-  return rewrittenArns === 0 ? { document, rewrittenArns } : { document: JSON.stringify(parsed), rewrittenArns };
+  return rewrittenArns === 0 ? { document, rewrittenArns, rewrittenAccounts } : { document: JSON.stringify(parsed), rewrittenArns, rewrittenAccounts };
 }
 
 /** Fields of a statement that accept a string or an array of strings with the same meaning. */
@@ -129,16 +151,17 @@ export function normalisePolicyDocument(document: string, policyName?: string): 
 
 /**
  * Whether the target's document equals the source's once the source is rewritten to the target region
- * and both are normalised. A malformed source document throws `InvalidResourceError`; a malformed target
- * document simply differs.
+ * (and account) and both are normalised. A malformed source document throws `InvalidResourceError`; a
+ * malformed target document simply differs.
  */
 export function policyDocumentsEqual(
   sourceDocument: string,
   targetDocument: string,
   sourceRegion: string,
   targetRegion: string,
+  accounts?: AccountRewrite,
 ): boolean {
-  const expected = normalisePolicyDocument(rewritePolicyDocument(sourceDocument, sourceRegion, targetRegion).document);
+  const expected = normalisePolicyDocument(rewritePolicyDocument(sourceDocument, sourceRegion, targetRegion, undefined, accounts).document);
   try {
     return expected === normalisePolicyDocument(targetDocument);
   } catch {

@@ -45,6 +45,8 @@ export interface Page<T> {
 export interface RegistryReader {
   /** The region this reader reads. */
   readonly region: string;
+  /** The account of this registry, when configured (policy ARNs move between accounts when the two differ). */
+  readonly accountId?: string;
 
   listThingTypes(): AsyncIterable<ThingType>;
   getThingType(name: string): Promise<ThingType | undefined>;

@@ -5,6 +5,7 @@
  */
 import type { RegistryReader, RegistryWriter, ThingFilter } from './port';
 import { diff, type Difference } from './diff';
+import { accountRewrite } from './policy-document';
 import { plan, type Plan } from './plan';
 import { apply, summarise, type ApplyResult, type KindSummary, type Outcome } from './apply';
 import { RegistrySyncError } from './errors';
@@ -53,7 +54,11 @@ const NOTHING_APPLIED: Pick<SyncResult, 'outcomes' | 'summary' | 'totals'> = {
 };
 
 function regionsOf(source: RegistryReader, target: SyncTarget, options: SyncOptions) {
-  return { sourceRegion: options.sourceRegion ?? source.region, targetRegion: options.targetRegion ?? target.reader.region };
+  return {
+    sourceRegion: options.sourceRegion ?? source.region,
+    targetRegion: options.targetRegion ?? target.reader.region,
+    accounts: accountRewrite(source.accountId, target.reader.accountId),
+  };
 }
 
 function planFor(differences: Difference[], source: RegistryReader, target: SyncTarget, options: SyncOptions, targetThingCount?: number): Plan {

@@ -226,6 +226,8 @@ export class IotRegistrySync extends Construct {
       IRS_TARGET_REGION: settings.targetRegion,
       IRS_DELETE_MODE: settings.deleteMode,
       IRS_QUOTA_SCALE: String(settings.quotaScale),
+      // The source account, from which policy ARNs are rewritten to the target role's account.
+      IRS_SOURCE_ACCOUNT: stack.account,
       ...(settings.targetRoleArn === undefined ? {} : { IRS_TARGET_ROLE_ARN: settings.targetRoleArn }),
     };
     const roleOf = (name: SyncFunctionName): iam.Role =>

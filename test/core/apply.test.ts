@@ -96,7 +96,7 @@ describe('apply', () => {
       clock += 1000;
       await target.createPolicyVersion('p', `{"v":${v}}`);
     }
-    const plan = planOf([op({ type: 'createPolicyVersion', kind: 'policy', key: 'p', action: 'update', phase: 300, name: 'p', document: '{"v":6}', rewrittenArns: 0 })]);
+    const plan = planOf([op({ type: 'createPolicyVersion', kind: 'policy', key: 'p', action: 'update', phase: 300, name: 'p', document: '{"v":6}', rewrittenArns: 0, rewrittenAccounts: 0 })]);
     const result = await apply(plan, { writer: target, reader: target });
     expect(result.outcomes[0]?.status).toBe('ok');
     expect(target.writeCalls().slice(-3).map((c) => [c.method, c.args[1]])).toEqual([

@@ -5,6 +5,38 @@ const statement = (fields: Record<string, unknown>) => JSON.stringify({ Version:
 const rewrite = (doc: string) => rewritePolicyDocument(doc, 'us-east-1', 'eu-west-1');
 const firstStatement = (doc: string) => (JSON.parse(doc) as { Statement: Record<string, unknown>[] }).Statement[0] as Record<string, unknown>;
 
+describe('rewritePolicyDocument into another account', () => {
+  const accounts = { source: '111111111111', target: '222222222222' };
+  const crossAccount = (doc: string) => rewritePolicyDocument(doc, 'us-east-1', 'eu-west-1', 'p', accounts);
+
+  it('moves the account field of IoT ARNs from the source account to the target account, and counts them', () => {
+    const result = crossAccount(statement({ Resource: ['arn:aws:iot:us-east-1:111111111111:client/${iot:ClientId}', 'arn:aws:iot:us-east-1:111111111111:topic/t/111111111111'] }));
+    expect(firstStatement(result.document)['Resource']).toEqual([
+      'arn:aws:iot:eu-west-1:222222222222:client/${iot:ClientId}',
+      'arn:aws:iot:eu-west-1:222222222222:topic/t/111111111111',
+    ]);
+    expect(result).toMatchObject({ rewrittenArns: 2, rewrittenAccounts: 2 });
+  });
+
+  it('moves the account of an ARN whose region is a wildcard, and leaves other accounts, other services and wildcards alone', () => {
+    const result = crossAccount(statement({ Resource: ['arn:aws:iot:*:111111111111:client/a', 'arn:aws:iot:us-east-1:333333333333:client/b', 'arn:aws:s3:::111111111111-bucket', 'arn:aws:iot:us-east-1:*:client/c'] }));
+    expect(firstStatement(result.document)['Resource']).toEqual([
+      'arn:aws:iot:*:222222222222:client/a',
+      'arn:aws:iot:eu-west-1:333333333333:client/b',
+      'arn:aws:s3:::111111111111-bucket',
+      'arn:aws:iot:eu-west-1:*:client/c',
+    ]);
+    expect(result).toMatchObject({ rewrittenArns: 3, rewrittenAccounts: 1 });
+  });
+
+  it('compares a cross-account target as equal only once the account is rewritten', () => {
+    const source = statement({ Resource: 'arn:aws:iot:us-east-1:111111111111:client/a' });
+    const target = statement({ Resource: 'arn:aws:iot:eu-west-1:222222222222:client/a' });
+    expect(policyDocumentsEqual(source, target, 'us-east-1', 'eu-west-1', accounts)).toBe(true);
+    expect(policyDocumentsEqual(source, target, 'us-east-1', 'eu-west-1')).toBe(false);
+  });
+});
+
 describe('rewritePolicyDocument', () => {
   it('rewrites the region field of an IoT ARN and keeps a region string inside the resource part (the topic-name trap)', () => {
     const result = rewrite(statement({ Resource: 'arn:aws:iot:us-east-1:123:topic/telemetry/us-east-1/x' }));
@@ -45,7 +77,7 @@ describe('rewritePolicyDocument', () => {
       Resource: ['arn:aws:iot:*:123:client/a', 'arn:aws:s3:us-east-1:123:bucket', 'arn:aws:iot:us-west-2:123:client/a', 'us-east-1'],
     });
     const result = rewrite(doc);
-    expect(result).toEqual({ document: doc, rewrittenArns: 0 });
+    expect(result).toEqual({ document: doc, rewrittenArns: 0, rewrittenAccounts: 0 });
   });
 
   it('throws InvalidResourceError naming the policy on malformed JSON', () => {

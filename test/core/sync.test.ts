@@ -215,3 +215,24 @@ describe('syncResources', () => {
     expect(allowed.totals.deleted).toBe(2);
   });
 });
+
+describe('syncResources into a target registry in another account', () => {
+  it('writes the policy with the target account in its IoT ARNs, then finds it in sync and writes nothing more', async () => {
+    const source = new InMemoryRegistry({ region: SOURCE_REGION, accountId: '111111111111' });
+    const target = new InMemoryRegistry({ region: TARGET_REGION, accountId: '222222222222' });
+    const document = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: `arn:aws:iot:${SOURCE_REGION}:111111111111:client/\${iot:Connection.Thing.ThingName}` }],
+    });
+    await source.createPolicy('device', document);
+
+    const first = await syncResources(source, side(target), [{ kind: 'policy', name: 'device' }]);
+    expect(first.plan.operations).toEqual([expect.objectContaining({ type: 'createPolicy', rewrittenArns: 1, rewrittenAccounts: 1 })]);
+    expect((await target.getPolicy('device'))?.document).toContain(`arn:aws:iot:${TARGET_REGION}:222222222222:client/`);
+
+    const writes = target.writeCalls().length;
+    const second = await syncResources(source, side(target), [{ kind: 'policy', name: 'device' }]);
+    expect(second.differences).toEqual([]);
+    expect(target.writeCalls()).toHaveLength(writes);
+  });
+});

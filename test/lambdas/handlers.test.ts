@@ -2,7 +2,7 @@
  * The thin Lambda handlers: what they accept, what they refuse (naming the field), and how they map
  * the core's outcomes onto the state machine's contract (throw to retry, return data otherwise).
  */
-import { readSyncEnvironment } from '../../lambdas/runtime/config';
+import { readSyncEnvironment, registryClientOptions } from '../../lambdas/runtime/config';
 import { createSyncHandler } from '../../lambdas/runtime/sync-handler';
 import { createHandler as createFinishSync } from '../../lambdas/finish-sync';
 import { createHandler as createResolveChange } from '../../lambdas/resolve-change';
@@ -17,6 +17,16 @@ function deps(): SyncDependencies & { source: InMemoryRegistry; target: InMemory
 }
 
 const CHANGE = { eventId: 'e-1', eventTime: '2026-11-23T10:00:00Z', sourceRegion: 'us-east-1', origin: 'cloudtrail', operation: 'CreateThingType', ref: { kind: 'thingType', name: 'sensor' } };
+
+describe('registryClientOptions', () => {
+  it('gives the target registry the target role and its account, and the source registry the source account', () => {
+    const env = readSyncEnvironment({ IRS_SOURCE_REGION: 'us-east-1', IRS_TARGET_REGION: 'eu-west-1', IRS_SOURCE_ACCOUNT: '111111111111', IRS_TARGET_ROLE_ARN: 'arn:aws:iam::222222222222:role/sync' });
+    const options = registryClientOptions(env, silentLogger);
+    expect(options.source).toMatchObject({ region: 'us-east-1', accountId: '111111111111' });
+    expect(options.source.roleArn).toBeUndefined();
+    expect(options.target).toMatchObject({ region: 'eu-west-1', accountId: '222222222222', roleArn: 'arn:aws:iam::222222222222:role/sync' });
+  });
+});
 
 describe('readSyncEnvironment', () => {
   it('reads the IRS_* variables with their defaults', () => {
@@ -33,6 +43,7 @@ describe('readSyncEnvironment', () => {
     [{ IRS_SOURCE_REGION: 'us-east-1', IRS_TARGET_REGION: 'europe' }, 'IRS_TARGET_REGION'],
     [{ IRS_SOURCE_REGION: 'us-east-1', IRS_TARGET_REGION: 'eu-west-1', IRS_DELETE_MODE: 'purge' }, 'IRS_DELETE_MODE'],
     [{ IRS_SOURCE_REGION: 'us-east-1', IRS_TARGET_REGION: 'eu-west-1', IRS_DELET_MODE: 'mirror' }, 'IRS_DELET_MODE'],
+    [{ IRS_SOURCE_REGION: 'us-east-1', IRS_TARGET_REGION: 'eu-west-1', IRS_TARGET_ROLE_ARN: 'arn:aws:iam::222222222222:role/sync' }, 'IRS_SOURCE_ACCOUNT'],
   ])('refuses %j, naming %s', (env, name) => {
     expect(() => readSyncEnvironment(env)).toThrow(expect.objectContaining({ name: 'InvalidInputError', message: expect.stringContaining(name) }));
   });

@@ -53,6 +53,8 @@ export interface Fault {
 /** Options of the registry. */
 export interface InMemoryRegistryOptions {
   region: string;
+  /** The registry's account, as a configured adapter knows it. */
+  accountId?: string;
   /** Clock (ms) for the 5-minute rule on thing type deletion. */
   now?: () => number;
   /** Page size of `listThingNames` (default 250). */
@@ -103,6 +105,7 @@ function checkName(schema: typeof ThingNameSchema | typeof PolicyNameSchema, nam
 /** One region's registry in memory. */
 export class InMemoryRegistry implements Registry {
   readonly region: string;
+  readonly accountId: string | undefined;
   readonly calls: RegistryCall[] = [];
   private readonly now: () => number;
   private readonly pageSize: number;
@@ -120,6 +123,7 @@ export class InMemoryRegistry implements Registry {
 
   constructor(options: InMemoryRegistryOptions) {
     this.region = options.region;
+    this.accountId = options.accountId;
     this.now = options.now ?? (() => Date.now());
     this.pageSize = options.pageSize ?? 250;
     this.billingGroups = new Set(options.billingGroups ?? []);

@@ -7,6 +7,7 @@
 import { diff, type Difference } from '../diff';
 import { apply, type ApplyResult, type Outcome } from '../apply';
 import { plan, type Operation, type Plan } from '../plan';
+import { accountRewrite, type AccountRewrite } from '../policy-document';
 import { RERUNNABLE_ERROR_NAMES } from '../errors';
 import { mapWithConcurrency } from '../concurrency';
 import { silentLogger, type Logger } from '../logger';
@@ -56,6 +57,8 @@ export interface RunContext {
   settings: ReconcileSettings;
   sourceRegion: string;
   targetRegion: string;
+  /** Set when the target registry is in another account (policy ARNs move to it). */
+  accounts: AccountRewrite | undefined;
   /** Reads and writes in flight at once inside one unit. */
   concurrency: number;
   logger: Logger;
@@ -85,6 +88,7 @@ export function createRunContext(source: RegistryReader, target: SyncTarget, set
     settings,
     sourceRegion: options.sourceRegion ?? source.region,
     targetRegion: options.targetRegion ?? target.reader.region,
+    accounts: accountRewrite(source.accountId, target.reader.accountId),
     concurrency: options.concurrency ?? 16,
     logger: options.logger ?? silentLogger,
     policies: undefined as unknown as PolicyConvergence,
@@ -94,6 +98,11 @@ export function createRunContext(source: RegistryReader, target: SyncTarget, set
   };
   ctx.policies = new PolicyConvergence(ctx);
   return ctx;
+}
+
+/** What diff and plan need to rewrite policy ARNs from the source to the target. */
+function rewriteScope(ctx: RunContext) {
+  return { sourceRegion: ctx.sourceRegion, targetRegion: ctx.targetRegion, accounts: ctx.accounts };
 }
 
 // ------------------------------------------------------------------------------------------ reports
@@ -124,10 +133,10 @@ async function converge(
   target: RegistrySnapshot,
   options: { deleteMode: DeleteMode; keep?: (d: Difference) => boolean; drop?: (op: Operation) => boolean },
 ): Promise<UnitReport> {
-  const all = diff(source, target, { sourceRegion: ctx.sourceRegion, targetRegion: ctx.targetRegion });
+  const all = diff(source, target, rewriteScope(ctx));
   const differences = options.keep ? all.filter(options.keep) : all;
   // The run-wide guard decides on deletes before any is planned, so each unit's plan may delete.
-  const p = plan(differences, { sourceRegion: ctx.sourceRegion, targetRegion: ctx.targetRegion, deleteMode: options.deleteMode, allowMassDelete: true });
+  const p = plan(differences, { ...rewriteScope(ctx), deleteMode: options.deleteMode, allowMassDelete: true });
   if (options.drop) p.operations = p.operations.filter((op) => !options.drop!(op));
   const totals = emptyTotals();
   totals.differences = differences.length;
@@ -239,7 +248,7 @@ export async function reconcileGlobals(ctx: RunContext, final: boolean, deleteMo
     deleteMode: final ? deleteMode : 'retain',
     ...(final ? {} : { drop: (op: Operation) => op.type === 'setThingTypeDeprecated' && op.deprecated }),
   });
-  const extras = diff(s, t, { sourceRegion: ctx.sourceRegion, targetRegion: ctx.targetRegion }).filter(
+  const extras = diff(s, t, rewriteScope(ctx)).filter(
     (d) => d.change === 'extra' && GLOBAL_KINDS.has(d.kind),
   ).length;
   return { ...addReport(report, policies), extras };
