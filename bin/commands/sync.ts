@@ -11,7 +11,7 @@ export interface SyncCommandOptions extends RegionOptions {
   json: boolean;
 }
 
-/** Runs the execution and prints its outcome; exit 0 when it succeeded, 2 when it failed. */
+/** Runs the execution and prints its outcome; exit 0 when it succeeded, 2 when it failed or left the change unresolved. */
 export async function runSyncCommand(options: SyncCommandOptions): Promise<number> {
   const text = readFileSync(options.event === '-' ? 0 : options.event, 'utf8');
   let event: unknown;
@@ -27,12 +27,15 @@ export async function runSyncCommand(options: SyncCommandOptions): Promise<numbe
   const runner = new LocalSyncRunner({ source, target, deleteMode: options.deleteMode, logger });
   const execution = await runner.run(event);
   const report = { ...execution, deadLetters: runner.deadLetters, failureEvents: runner.failureEvents.length };
+  const resolved = (execution.output as { resolved?: { status?: string; reason?: string } } | undefined)?.resolved;
+  const unresolved = resolved?.status === 'unresolved' ? { reason: resolved.reason ?? '' } : undefined;
   if (options.json) {
     console.log(JSON.stringify(report, null, 2));
   } else {
     console.log(`${execution.status} in ${execution.durationMs} ms, ${execution.stateTransitions} state transitions`);
     if (execution.error) console.log(`error: ${execution.error}${execution.cause ? `: ${execution.cause}` : ''}`);
     for (const letter of runner.deadLetters) console.log(`dead letter: ${JSON.stringify(letter)}`);
+    if (unresolved) console.log(`unresolved: ${unresolved.reason}; run a reconcile to converge it`);
   }
-  return execution.status === 'SUCCEEDED' ? 0 : 2;
+  return execution.status === 'SUCCEEDED' && !unresolved ? 0 : 2;
 }

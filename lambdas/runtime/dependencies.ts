@@ -5,7 +5,9 @@
 import type { Registry, RegistryReader } from '../../lib/core/port';
 import { jsonLinesLogger, type Logger } from '../../lib/core/logger';
 import { createIotRegistry } from '../../lib/aws/clients';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { readSyncEnvironment, registryClientOptions } from './config';
+import { createMetrics } from './metrics';
 
 /** The source reader, the target registry and the settings every sync handler uses. */
 export interface SyncDependencies {
@@ -13,6 +15,8 @@ export interface SyncDependencies {
   target: Registry;
   deleteMode: 'retain' | 'mirror';
   logger: Logger;
+  /** CloudWatch metrics (EMF); absent in tests and local runs that do not read them. */
+  metrics?: Metrics;
 }
 
 let fromEnvironment: SyncDependencies | undefined;
@@ -28,6 +32,7 @@ export function environmentDependencies(): SyncDependencies {
       target: createIotRegistry(options.target),
       deleteMode: env.IRS_DELETE_MODE,
       logger,
+      metrics: createMetrics('sync', env.IRS_SOURCE_REGION, env.IRS_TARGET_REGION),
     };
   }
   return fromEnvironment;

@@ -3,7 +3,7 @@
  * store, the event publisher, the metrics and, when configured, the reconcile starter; built once per
  * container from IRS_* variables. Tests and local runs pass their own.
  */
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
 import { jsonLinesLogger, type Logger } from '../../lib/core/logger';
 import type { DriftChunkLimits, DriftRegion, DriftSide, DriftStore } from '../../lib/core/drift-read';
@@ -11,17 +11,8 @@ import { createDriftRegistry } from '../../lib/aws/drift-listings';
 import { createEventBridgePublisher, type EventPublisher } from '../../lib/aws/event-bridge';
 import { createS3ReportStore, s3Uri } from '../../lib/aws/report-store';
 import { createStepFunctionsStarter, type ExecutionStarter } from '../../lib/aws/step-functions';
-import { DRIFT_METRICS_NAMESPACE, DRIFT_METRICS_SERVICE } from '../../lib/core/drift-metrics';
 import { readEnvironment, registryClientOptions, SyncEnvironmentSchema } from './config';
-
-/** The drift metrics as the Lambda publishes them (Powertools adds the `service` dimension: see lib/core/drift-metrics). */
-export function createDriftMetrics(sourceRegion: string, targetRegion: string): Metrics {
-  return new Metrics({
-    namespace: DRIFT_METRICS_NAMESPACE,
-    serviceName: DRIFT_METRICS_SERVICE,
-    defaultDimensions: { SourceRegion: sourceRegion, TargetRegion: targetRegion },
-  });
-}
+import { createMetrics } from './metrics';
 
 /** The environment of the drift Lambdas: the sync's variables plus the report's. */
 export const DriftEnvironmentSchema = SyncEnvironmentSchema.extend({
@@ -75,7 +66,7 @@ export function environmentDriftDependencies(): DriftDependencies {
       locate: (key) => s3Uri(env.IRS_REPORT_BUCKET, key),
       publisher: createEventBridgePublisher(),
       eventBusName: env.IRS_EVENT_BUS_NAME,
-      metrics: createDriftMetrics(env.IRS_SOURCE_REGION, env.IRS_TARGET_REGION),
+      metrics: createMetrics('drift', env.IRS_SOURCE_REGION, env.IRS_TARGET_REGION),
       ...(env.IRS_RECONCILE_STATE_MACHINE_ARN === undefined
         ? {}
         : { reconcile: { starter: createStepFunctionsStarter(), stateMachineArn: env.IRS_RECONCILE_STATE_MACHINE_ARN } }),

@@ -32,10 +32,14 @@ export const RegistryChangeSchema = z.strictObject({
 /** One changed resource of the source region, named by its key. */
 export type RegistryChange = z.infer<typeof RegistryChangeSchema>;
 
-/** The result of normalising one event: a change to converge, or a recorded reason to ignore it. */
+/**
+ * The result of normalising one event: a change to converge, a recorded reason to ignore it, or a change
+ * that happened but whose event does not say which resource it made (counted; a reconcile converges it).
+ */
 export type NormalisedEvent =
   | { status: 'change'; change: RegistryChange }
-  | { status: 'ignored'; reason: string; eventId?: string };
+  | { status: 'ignored'; reason: string; eventId?: string }
+  | { status: 'unresolved'; reason: string; eventId: string; operation: string; eventTime: string };
 
 /** Options of `normaliseEvent`. */
 export interface NormaliseOptions {
@@ -58,7 +62,12 @@ export function normaliseEvent(input: unknown, options: NormaliseOptions = {}): 
   return ignored(envelope, `not an event this sync handles (source ${envelope.source}, detail-type ${envelope['detail-type']})`);
 }
 
-type RefFromCall = (call: CallFields) => ResourceRef;
+/** A call whose record lacks the key of what it created: the reason, instead of a reference. */
+interface Unresolved {
+  unresolved: string;
+}
+
+type RefFromCall = (call: CallFields) => ResourceRef | Unresolved;
 
 interface CallFields {
   request: Record<string, unknown>;
@@ -70,10 +79,30 @@ const fromThingTypeName: RefFromCall = (c) => ({ kind: 'thingType', name: field(
 const fromThingGroupName: RefFromCall = (c) => ({ kind: 'thingGroup', name: field(c.request, 'thingGroupName', RegistryNameSchema, 'requestParameters') });
 const fromPolicyName: RefFromCall = (c) => ({ kind: 'policy', name: field(c.request, 'policyName', PolicyNameSchema, 'requestParameters') });
 const fromRequestCertificateId: RefFromCall = (c) => ({ kind: 'certificate', certificateId: field(c.request, 'certificateId', CertificateIdSchema, 'requestParameters') });
-const fromResponseCertificateId: RefFromCall = (c) => ({ kind: 'certificate', certificateId: field(c.response, 'certificateId', CertificateIdSchema, 'responseElements') });
+/**
+ * The certificate a call created, from `responseElements.certificateId`, else from `certificateArn`. CloudTrail
+ * may omit or redact the response elements of calls that return key material (UNCONFIRMED which fields it keeps
+ * for CreateKeysAndCertificate: aws-facts §10.1); then the change is unresolved, not an error: the certificate
+ * converges with the next event that names it (its attachment to a thing or a policy) or with a reconcile.
+ */
+const fromResponseCertificateId: RefFromCall = (c) => {
+  if (c.response.certificateId !== undefined) {
+    return { kind: 'certificate', certificateId: field(c.response, 'certificateId', CertificateIdSchema, 'responseElements') };
+  }
+  if (typeof c.response.certificateArn === 'string') {
+    const path = 'detail.responseElements.certificateArn';
+    return { kind: 'certificate', certificateId: parseOrThrow(CertificateIdSchema, arnResource(c.response.certificateArn, 'cert', path), path) };
+  }
+  return { unresolved: 'the record carries no certificate ID (responseElements has neither certificateId nor certificateArn)' };
+};
 const fromRequestCaId: RefFromCall = (c) => ({ kind: 'caCertificate', certificateId: field(c.request, 'certificateId', CertificateIdSchema, 'requestParameters') });
 const fromResponseCaId: RefFromCall = (c) => ({ kind: 'caCertificate', certificateId: field(c.response, 'certificateId', CertificateIdSchema, 'responseElements') });
-const fromPolicyTarget: RefFromCall = (c) => ({ kind: 'policyAttachments', target: policyTargetOf(c.request, 'target') });
+// AttachPolicy's request names `target`, but AWS's sample CloudTrail record names it `principal`
+// (https://docs.aws.amazon.com/iot/latest/developerguide/iot-using-cloudtrail.html): either is accepted.
+const fromPolicyTarget: RefFromCall = (c) => ({
+  kind: 'policyAttachments',
+  target: policyTargetOf(c.request, c.request.target === undefined && c.request.principal !== undefined ? 'principal' : 'target'),
+});
 const fromPolicyPrincipal: RefFromCall = (c) => ({ kind: 'policyAttachments', target: policyTargetOf(c.request, 'principal') });
 const fromThingPrincipal: RefFromCall = (c) => ({ kind: 'thingPrincipals', thingName: thingNameOf(c.request) });
 
@@ -128,16 +157,14 @@ function normaliseCloudTrail(envelope: EventBridgeEnvelope, detail: CloudTrailDe
   if (!toRef) return ignored(envelope, `${detail.eventName} changes nothing this sync replicates`);
   if (detail.errorCode) return ignored(envelope, `${detail.eventName} failed with ${detail.errorCode}; it changed nothing`);
   const ref = toRef({ request: detail.requestParameters ?? {}, response: detail.responseElements ?? {} });
+  const eventId = detail.eventID ?? envelope.id;
+  const eventTime = detail.eventTime ?? envelope.time;
+  if ('unresolved' in ref) {
+    return { status: 'unresolved', reason: `${detail.eventName}: ${ref.unresolved}`, eventId, operation: detail.eventName, eventTime };
+  }
   return {
     status: 'change',
-    change: {
-      eventId: detail.eventID ?? envelope.id,
-      eventTime: detail.eventTime ?? envelope.time,
-      sourceRegion: detail.awsRegion ?? envelope.region,
-      origin: 'cloudtrail',
-      operation: detail.eventName,
-      ref,
-    },
+    change: { eventId, eventTime, sourceRegion: detail.awsRegion ?? envelope.region, origin: 'cloudtrail', operation: detail.eventName, ref },
   };
 }
 

@@ -25,7 +25,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { z } from 'zod';
-import { DRIFT_METRICS_NAMESPACE, driftMetricDimensions } from '../core/drift-metrics';
+import { METRICS_NAMESPACE, metricDimensions } from '../core/metrics';
 import { CLOUDTRAIL_RULE_PATTERN, REGISTRY_RULE_PATTERN } from '../events/rule-pattern';
 import { FUNCTION_SIZING, type FunctionSizing } from './function-sizing';
 import { acknowledge, acknowledgeWildcardResources } from './nag-acknowledgements';
@@ -557,16 +557,27 @@ export class IotRegistrySync extends Construct {
     );
     anyOf('ForwarderErrorsAlarm', this.forwarder.metricErrors({ period, statistic: 'Sum' }), 'The registry event forwarder failed; see the topic rule error queue');
     anyOf('DriftJobFailedAlarm', this.driftStateMachine.metricFailed({ period, statistic: 'Sum' }), 'The drift report job failed: readiness is unknown');
+    anyOf(
+      'UnresolvedChangesAlarm',
+      new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: 'UnresolvedChanges',
+        dimensionsMap: metricDimensions('sync', this.settings.sourceRegion, this.settings.targetRegion),
+        statistic: 'Sum',
+        period,
+      }),
+      'A change event did not name the resource it made (e.g. a certificate ID missing from CloudTrail): run a reconcile; the drift report lists what is missing',
+    );
 
     // The drift job's ReadinessPercent (Powertools metrics, lambdas/drift-finish.ts). Missing data breaches
     // while the stack is enabled (a readiness nobody measured is no readiness to fail over on), not on a
     // disabled failback stack, whose drift schedule is off.
     const readiness = new cloudwatch.Alarm(this, 'ReadinessAlarm', {
       metric: new cloudwatch.Metric({
-        namespace: DRIFT_METRICS_NAMESPACE,
+        namespace: METRICS_NAMESPACE,
         metricName: 'ReadinessPercent',
         // Every dimension the Lambda emits, `service` included: an alarm on a subset would see no data.
-        dimensionsMap: driftMetricDimensions(this.settings.sourceRegion, this.settings.targetRegion),
+        dimensionsMap: metricDimensions('drift', this.settings.sourceRegion, this.settings.targetRegion),
         statistic: 'Minimum',
         period: Duration.hours(24),
       }),

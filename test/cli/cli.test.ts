@@ -69,8 +69,16 @@ describe('iot-registry-sync', () => {
     expect(run.code).toBe(0);
   });
 
+  it('sync exits 2 and says a reconcile is needed when the event does not name the certificate it created', async () => {
+    const event = { ...createKeys, detail: { ...createKeys.detail, responseElements: null } };
+    const run = await cli(['sync', '--event', '-', '--source-region', 'us-east-1', '--target-region', 'eu-west-1', '--endpoint', emulator.url], { input: JSON.stringify(event) });
+    expect(run.stdout).toMatch(/^SUCCEEDED in \d+ ms/);
+    expect(run.stdout).toContain('unresolved: CreateKeysAndCertificate: the record carries no certificate ID');
+    expect(run.code).toBe(2);
+  });
+
   it('sync reads the event from standard input and exits 2 with the field named when the event is malformed', async () => {
-    const event = { ...createKeys, detail: { ...createKeys.detail, responseElements: {} } };
+    const event = { ...createKeys, detail: { ...createKeys.detail, responseElements: { certificateId: 'not-a-sha256' } } };
     const run = await cli(
       ['sync', '--event', '-', '--source-region', 'us-east-1', '--target-region', 'eu-west-1', '--endpoint', emulator.url, '--json'],
       { input: JSON.stringify(event) },

@@ -14,7 +14,8 @@ import { deviceName } from '../../lib/local/fleet';
 import { loadDefinition, LocalStateMachine, type LocalExecution } from '../../lib/local/state-machine';
 import * as readChunk from '../../lambdas/drift-read-chunk';
 import * as finishDrift from '../../lambdas/drift-finish';
-import { createDriftMetrics, type DriftDependencies } from '../../lambdas/runtime/drift-dependencies';
+import type { DriftDependencies } from '../../lambdas/runtime/drift-dependencies';
+import { createMetrics } from '../../lambdas/runtime/metrics';
 import { ACCOUNT, SOURCE, TARGET, startSyncedFleet, type SyncedFleet } from './emulator-fleet';
 
 const DEVICES = 12;
@@ -52,7 +53,7 @@ function job(options: { listings?: (l: DriftListings) => DriftListings } = {}) {
     locate: (key) => `memory://${key}`,
     publisher: { putEvents: async (entries) => (events.push(...entries), { failedEntryCount: 0 }) },
     eventBusName: 'drift-bus',
-    metrics: createDriftMetrics(SOURCE, TARGET),
+    metrics: createMetrics('drift', SOURCE, TARGET),
     reconcile: {
       stateMachineArn: RECONCILE_ARN,
       starter: { startExecution: async (input) => (started.push(input), { executionArn: `${RECONCILE_ARN}:${input.name}`, alreadyStarted: false }) },

@@ -202,6 +202,18 @@ describe('the sync state machine', () => {
     expect(p.runner.deadLetters).toEqual([]);
   });
 
+  it('ends a certificate creation whose record lacks the certificate ID as unresolved, not in the dead-letter queue', async () => {
+    const p = pipeline();
+    const run = await p.runner.run({
+      version: '0', id: 'e-3', 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.iot', time: '2026-11-23T10:00:00Z', region: SOURCE,
+      detail: { eventSource: 'iot.amazonaws.com', eventName: 'CreateKeysAndCertificate', eventID: 'ct-3', requestParameters: { setAsActive: true }, responseElements: null },
+    });
+    p.stop();
+    expect(run).toMatchObject({ status: 'SUCCEEDED', output: { resolved: { status: 'unresolved', operation: 'CreateKeysAndCertificate' } } });
+    expect(p.runner.deadLetters).toEqual([]);
+    expect(p.runner.failureEvents).toEqual([]);
+  });
+
   it('fails a malformed event, recording it in the dead-letter queue and a failure event that name the field', async () => {
     const p = pipeline();
     const event = {

@@ -20,6 +20,13 @@ function registryEvent(topic: string, eventType = 'THING_EVENT', operation = 'UP
 }
 
 describe('normaliseEvent', () => {
+  it('names the policy target of AttachPolicy given as `target` (the request’s name) as well as `principal` (AWS’s sample record)', () => {
+    const viaTarget = normaliseEvent(cloudTrail('AttachPolicy', { policyName: 'p', target: `${ARN_PREFIX}:cert/${CERT}` }));
+    const viaPrincipal = normaliseEvent(cloudTrail('DetachPolicy', { policyName: 'p', principal: `${ARN_PREFIX}:thinggroup/g-1` }));
+    expect(viaTarget).toMatchObject({ status: 'change', change: { ref: { kind: 'policyAttachments', target: { kind: 'certificate', certificateId: CERT } } } });
+    expect(viaPrincipal).toMatchObject({ status: 'change', change: { ref: { kind: 'policyAttachments', target: { kind: 'thingGroup', groupName: 'g-1' } } } });
+  });
+
   it('names the policy target of a CloudTrail AttachPolicy call, keyed by certificate ID', () => {
     const result = normaliseEvent(attachPolicy);
     expect(result).toEqual({
@@ -40,6 +47,25 @@ describe('normaliseEvent', () => {
     expect(result.status === 'change' && result.change.ref).toEqual({
       kind: 'certificate',
       certificateId: '9c1f0e2d3b4a5968778695a4b3c2d1e0f9e8d7c6b5a49382716051a2b3c4d5e6',
+    });
+  });
+
+  it('takes the certificate ID from the certificate ARN when the response elements carry only the ARN', () => {
+    const result = normaliseEvent(cloudTrail('CreateCertificateFromCsr', { setAsActive: true }, { certificateArn: `${ARN_PREFIX}:cert/${CERT}` }));
+    expect(result).toMatchObject({ status: 'change', change: { ref: { kind: 'certificate', certificateId: CERT } } });
+  });
+
+  it.each([
+    ['omitted', null],
+    ['redacted to an empty object', {}],
+  ])('reports a certificate creation whose response elements are %s as unresolved, not as an error', (_how, responseElements) => {
+    const result = normaliseEvent({ ...createKeys, detail: { ...createKeys.detail, responseElements } });
+    expect(result).toEqual({
+      status: 'unresolved',
+      reason: expect.stringContaining('CreateKeysAndCertificate: the record carries no certificate ID'),
+      eventId: createKeys.detail.eventID,
+      operation: 'CreateKeysAndCertificate',
+      eventTime: createKeys.detail.eventTime,
     });
   });
 
@@ -110,7 +136,7 @@ describe('normaliseEvent', () => {
     ['the event name', { ...attachPolicy, detail: { ...attachPolicy.detail, eventName: 7 } }, 'detail.eventName'],
     ['a thing name over 128 characters', cloudTrail('CreateThing', { thingName: 'x'.repeat(129) }), 'detail.requestParameters.thingName'],
     ['a certificate ID that is not SHA-256 hex', cloudTrail('UpdateCertificate', { certificateId: 'nope', newStatus: 'REVOKED' }), 'detail.requestParameters.certificateId'],
-    ['a missing new certificate ID', cloudTrail('CreateKeysAndCertificate', {}, {}), 'detail.responseElements.certificateId'],
+    ['a malformed new certificate ID', cloudTrail('CreateKeysAndCertificate', {}, { certificateId: 'nope' }), 'detail.responseElements.certificateId'],
     ['a policy target that is a Cognito identity', cloudTrail('AttachPolicy', { policyName: 'p', target: 'us-east-1:1234-abcd' }), 'detail.requestParameters.target'],
   ])('rejects an event with a malformed %s, naming the field', (_what, event, fieldPath) => {
     expect(() => normaliseEvent(event)).toThrow(expect.objectContaining({ name: 'InvalidInputError', message: expect.stringContaining(fieldPath) }));

@@ -12,8 +12,14 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { addIotRegistrySyncStacks, loadAppConfig } from '../../lib/infra';
 import { publishDriftMetrics } from '../../lambdas/drift-finish';
-import { createDriftMetrics, readDriftEnvironment } from '../../lambdas/runtime/drift-dependencies';
+import { readDriftEnvironment } from '../../lambdas/runtime/drift-dependencies';
+import { createMetrics } from '../../lambdas/runtime/metrics';
 import { sampleReport } from '../drift/sample-report';
+import createKeys from '../fixtures/events/cloudtrail-create-keys-and-certificate.json';
+import * as resolveChange from '../../lambdas/resolve-change';
+import { readSyncEnvironment } from '../../lambdas/runtime/config';
+import { silentLogger } from '../../lib/core/logger';
+import { InMemoryRegistry } from '../support/in-memory-registry';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,15 +91,15 @@ function emfMetrics(lines: string[]): MetricIdentity[] {
   return out;
 }
 
-/** What a function publishes, captured from standard output while `publish` runs. */
-function captureStdout(publish: () => void): string[] {
+/** What an async function publishes, captured from standard output until it settles. */
+async function captureStdout(publish: () => Promise<void>): Promise<string[]> {
   const lines: string[] = [];
   const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     lines.push(...String(chunk).split('\n').filter(Boolean));
     return true;
   });
   try {
-    publish();
+    await publish();
   } finally {
     spy.mockRestore();
   }
@@ -128,14 +134,36 @@ const [primaryStack] = addIotRegistrySyncStacks(app, config);
 const template = Template.fromStack(primaryStack!).toJSON() as Json;
 const watched = alarmMetrics(template);
 
+/** A CloudTrail event whose record lacks the certificate ID it created: ResolveChange counts it as unresolved. */
+const unresolvedEvent = { ...createKeys, detail: { ...createKeys.detail, responseElements: null } };
+
 /** What the project's own code emits, configured as the template configures each emitting Lambda. */
-function emittedMetrics(): MetricIdentity[] {
-  const env = readDriftEnvironment({ ...functionEnvironment(template, 'DriftFinish'), IRS_REPORT_BUCKET: 'report-bucket' });
-  return emfMetrics(captureStdout(() => publishDriftMetrics(createDriftMetrics(env.IRS_SOURCE_REGION, env.IRS_TARGET_REGION), sampleReport())));
+async function emittedMetrics(): Promise<MetricIdentity[]> {
+  const drift = readDriftEnvironment({ ...functionEnvironment(template, 'DriftFinish'), IRS_REPORT_BUCKET: 'report-bucket' });
+  const driftLines = await captureStdout(async () => publishDriftMetrics(createMetrics('drift', drift.IRS_SOURCE_REGION, drift.IRS_TARGET_REGION), sampleReport()));
+
+  const sync = readSyncEnvironment(functionEnvironment(template, 'ResolveChange'));
+  const registry = new InMemoryRegistry({ region: sync.IRS_SOURCE_REGION });
+  const resolve = resolveChange.createHandler({
+    source: registry,
+    target: new InMemoryRegistry({ region: sync.IRS_TARGET_REGION }),
+    deleteMode: sync.IRS_DELETE_MODE,
+    logger: silentLogger,
+    metrics: createMetrics('sync', sync.IRS_SOURCE_REGION, sync.IRS_TARGET_REGION),
+  });
+  let resolved: unknown;
+  const syncLines = await captureStdout(async () => {
+    resolved = await resolve({ ...unresolvedEvent, region: sync.IRS_SOURCE_REGION, detail: { ...unresolvedEvent.detail, awsRegion: sync.IRS_SOURCE_REGION } });
+  });
+  expect(resolved).toMatchObject({ status: 'unresolved' });
+  return emfMetrics([...driftLines, ...syncLines]);
 }
 
 describe('the alarms of the synthesized stack and the metrics that are emitted', () => {
-  const emitted = emittedMetrics();
+  let emitted: MetricIdentity[];
+  beforeAll(async () => {
+    emitted = await emittedMetrics();
+  });
 
   it('finds alarms on the project’s own metrics and on AWS service metrics', () => {
     expect(watched.some((w) => !w.metric.namespace.startsWith('AWS/'))).toBe(true);
@@ -154,6 +182,11 @@ describe('the alarms of the synthesized stack and the metrics that are emitted',
       .filter((w) => w.metric.namespace.startsWith('AWS/'))
       .filter((w) => JSON.stringify(Object.keys(w.metric.dimensions).sort()) !== JSON.stringify(AWS_SERVICE_DIMENSIONS[w.metric.namespace]));
     expect(wrong.map((w) => `${w.alarm}: ${key(w.metric)}`)).toEqual([]);
+  });
+
+  it('sees the sync’s UnresolvedChanges metric emitted with the dimensions its alarm watches', () => {
+    expect(watched.some((w) => w.metric.name === 'UnresolvedChanges')).toBe(true);
+    expect(emitted.some((m) => m.name === 'UnresolvedChanges')).toBe(true);
   });
 
   it('would catch an alarm that watches a subset of the emitted dimensions', () => {

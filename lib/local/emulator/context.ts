@@ -26,6 +26,8 @@ export interface OperationResult {
   readonly body?: Record<string, unknown>;
   /** CloudTrail responseElements when they differ from the body (e.g. without the key pair). */
   readonly responseElements?: Record<string, unknown> | null;
+  /** CloudTrail requestParameters when AWS records them under other names than the request's. */
+  readonly requestParameters?: Record<string, unknown> | null;
 }
 
 /** Implements one API operation. */

@@ -228,7 +228,7 @@ export class EmulatorCore {
             userAgent: String(req.headers['user-agent'] ?? ''),
             requestId,
             time: new Date(now),
-            requestParameters: Object.keys(input).length > 0 ? { ...input } : null,
+            requestParameters: result.requestParameters !== undefined ? result.requestParameters : Object.keys(input).length > 0 ? { ...input } : null,
             responseElements: result.responseElements !== undefined ? result.responseElements : Object.keys(responseBody).length > 0 ? responseBody : null,
           }),
         });

@@ -231,14 +231,21 @@ export const policyOperations: OperationTable = {
     return { body: {} };
   },
 
+  // AWS's sample CloudTrail record of AttachPolicy names the target `principal`
+  // (https://docs.aws.amazon.com/iot/latest/developerguide/iot-using-cloudtrail.html); the record carries that shape.
   AttachPolicy(ctx, input) {
-    attach(ctx, requiredString(input, 'policyName'), requiredString(input, 'target'), true);
-    return { body: {} };
+    const policyName = requiredString(input, 'policyName');
+    const target = requiredString(input, 'target');
+    attach(ctx, policyName, target, true);
+    return { body: {}, requestParameters: { policyName, principal: target } };
   },
 
+  // UNCONFIRMED: no sample of DetachPolicy is published; recorded like AttachPolicy.
   DetachPolicy(ctx, input) {
-    detach(ctx, requiredString(input, 'policyName'), requiredString(input, 'target'));
-    return { body: {} };
+    const policyName = requiredString(input, 'policyName');
+    const target = requiredString(input, 'target');
+    detach(ctx, policyName, target);
+    return { body: {}, requestParameters: { policyName, principal: target } };
   },
 
   AttachPrincipalPolicy(ctx, input) {
