@@ -49,7 +49,11 @@ export const AppConfigSchema = z
     targetRegion: Region.default('us-west-2'),
     deleteMode: z.enum(['retain', 'mirror']).default('retain'),
     quotaScale: Scale.default(1),
-    workflowType: z.enum(['STANDARD', 'EXPRESS']).default('STANDARD'),
+    // Express was dropped: an execution stops at 5 minutes and a timeout skips the Catch that records a
+    // failure (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-standard-vs-express.html).
+    workflowType: z
+      .literal('STANDARD', { error: 'must be STANDARD: an Express execution stops at 5 minutes and a timeout skips the Catch that records a failure, so a change could be lost silently' })
+      .default('STANDARD'),
     driftSchedule: z.string().min(1).default('rate(6 hours)'),
     createTrail: Flag.default(true),
     enableRegistryEvents: Flag.default(true),

@@ -39,7 +39,6 @@ export function addIotRegistrySyncStacks(app: App, config: AppConfig): IotRegist
   const shared = {
     deleteMode: config.deleteMode,
     quotaScale: config.quotaScale,
-    workflowType: config.workflowType,
     driftSchedule: config.driftSchedule,
     createTrail: config.createTrail,
     enableRegistryEvents: config.enableRegistryEvents,

@@ -81,8 +81,6 @@ export interface IotRegistrySyncProps {
   readonly enableRegistryEvents?: boolean;
   /** Multiplies the AWS default TPS each function paces its IoT calls at (IRS_QUOTA_SCALE); default 1. */
   readonly quotaScale?: number;
-  /** Step Functions workflow type of the sync; default `STANDARD` (exactly once, redrive); `EXPRESS` is cheaper per change. */
-  readonly workflowType?: 'STANDARD' | 'EXPRESS';
   /** IAM role the functions assume for every target-region call (a target in another account); default none (their own role). */
   readonly targetRoleArn?: string;
   /** Whether the event rules, the topic rule and the drift schedule start enabled; default true (a failback stack passes false). */
@@ -109,7 +107,6 @@ const PropsSchema = z.object({
   createTrail: z.boolean().default(true),
   enableRegistryEvents: z.boolean().default(true),
   quotaScale: z.number().positive().max(100).default(1),
-  workflowType: z.enum(['STANDARD', 'EXPRESS']).default('STANDARD'),
   targetRoleArn: RoleArnSchema.optional(),
   enabled: z.boolean().default(true),
   readinessAlarmThreshold: z.number().min(0).max(100).default(99),
@@ -250,7 +247,7 @@ export class IotRegistrySync extends Construct {
     const defaultBus = events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
     forwarderRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [defaultBus.eventBusArn] }));
 
-    this.stateMachine = this.syncStateMachine(settings.workflowType, retention, defaultBus);
+    this.stateMachine = this.syncStateMachine(retention, defaultBus);
 
     // Event path: both rules start the same state machine; a late event is as good as a timely one (the sync
     // re-reads the source), so EventBridge may retry for as long as it allows before the dead-letter queue.
@@ -326,7 +323,12 @@ export class IotRegistrySync extends Construct {
     );
   }
 
-  private syncStateMachine(workflowType: 'STANDARD' | 'EXPRESS', retention: logs.RetentionDays, bus: events.IEventBus): sfn.StateMachine {
+  /**
+   * The sync state machine, always Standard: exactly-once starts, redrive, and a Catch that records every
+   * failure. (Express stops an execution at 5 minutes and a timeout skips the Catch, so a throttled change
+   * could vanish without a record.)
+   */
+  private syncStateMachine(retention: logs.RetentionDays, bus: events.IEventBus): sfn.StateMachine {
     const logGroup = new logs.LogGroup(this, 'SyncStateMachineLogs', { retention });
     const definitionSubstitutions: Record<string, string> = {
       ...Object.fromEntries(Object.entries(this.functions).map(([name, fn]) => [`${name}FunctionArn`, fn.functionArn])),
@@ -336,7 +338,7 @@ export class IotRegistrySync extends Construct {
     const machine = new sfn.StateMachine(this, 'SyncStateMachine', {
       definitionBody: sfn.DefinitionBody.fromString(readFileSync(SYNC_DEFINITION_FILE, 'utf8')),
       definitionSubstitutions,
-      stateMachineType: workflowType === 'EXPRESS' ? sfn.StateMachineType.EXPRESS : sfn.StateMachineType.STANDARD,
+      stateMachineType: sfn.StateMachineType.STANDARD,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
       tracingEnabled: true,
     });

@@ -279,8 +279,8 @@ describe('IotRegistrySync in the default app', () => {
     ]);
   });
 
-  it('alarms on failed and throttled executions, queue depths, Lambda throttles, forwarder errors, the drift job and readiness', () => {
-    primary.resourceCountIs('AWS::CloudWatch::Alarm', 9);
+  it('alarms on failed and throttled executions, queue depths, Lambda throttles, forwarder errors, the drift job, unresolved changes and readiness', () => {
+    primary.resourceCountIs('AWS::CloudWatch::Alarm', 10);
     primary.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ReadinessPercent',
       Namespace: 'IotRegistrySync',
@@ -297,6 +297,7 @@ describe('IotRegistrySync in the default app', () => {
     alarm({ MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(primary, 'AWS::SQS::Queue', 'IotRegistrySyncFailureQueue'), 'QueueName'] } }] });
     alarm({ MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(primary, 'AWS::SQS::Queue', 'IotRegistrySyncEventDeadLetterQueue'), 'QueueName'] } }] });
     alarm({ MetricName: 'Errors', Namespace: 'AWS/Lambda' });
+    alarm({ MetricName: 'UnresolvedChanges', Namespace: 'IotRegistrySync' });
     alarm({ Metrics: Match.arrayWith([Match.objectLike({ Expression: 'SUM(METRICS())' })]) });
     for (const resource of Object.values(primary.findResources('AWS::CloudWatch::Alarm'))) {
       expect((resource.Properties as Json).AlarmActions).toBeUndefined();
@@ -443,14 +444,13 @@ describe('IotRegistrySync props', () => {
     expect(() => new IotRegistrySync(stackIn(undefined), 'Sync', { targetRegion: 'us-west-2' })).toThrow('explicit env.region');
   });
 
-  it('assumes the target role, runs Express, notifies the alarm topic, and leaves out the trail and the event switch when told', () => {
+  it('assumes the target role, notifies the alarm topic, and leaves out the trail and the event switch when told', () => {
     const stack = stackIn('eu-west-1');
     const topic = new Topic(stack, 'Alarms', { enforceSSL: true });
     const roleArn = 'arn:aws:iam::444455556666:role/registry-writer';
     new IotRegistrySync(stack, 'Sync', {
       targetRegion: 'eu-central-1',
       targetRoleArn: roleArn,
-      workflowType: 'EXPRESS',
       alarmTopic: topic,
       createTrail: false,
       enableRegistryEvents: false,
@@ -459,7 +459,7 @@ describe('IotRegistrySync props', () => {
     });
     const template = Template.fromStack(stack);
 
-    template.hasResourceProperties('AWS::StepFunctions::StateMachine', { StateMachineType: 'EXPRESS' });
+    expect(template.findResources('AWS::StepFunctions::StateMachine', { Properties: { StateMachineType: 'EXPRESS' } })).toEqual({});
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ IRS_TARGET_ROLE_ARN: roleArn, IRS_DELETE_MODE: 'mirror', IRS_QUOTA_SCALE: '4' }) },
     });
@@ -530,6 +530,7 @@ describe('loadAppConfig', () => {
     [{ failback: { enabeld: true } }, 'enabeld'],
     [{ targetRegion: 'us-east-1' }, 'targetRegion: must differ from sourceRegion'],
     [{ account: '12345' }, 'account: must be a 12-digit AWS account ID'],
+    [{ workflowType: 'EXPRESS' }, 'workflowType: must be STANDARD: an Express execution stops at 5 minutes'],
   ])('rejects %j naming the field', (content, field) => {
     const path = write('bad.json', content);
     expect(() => loadAppConfig({ context: context({ config: path }), env: {}, cwd: dir })).toThrow(field);
