@@ -172,7 +172,10 @@ function normaliseCloudTrail(envelope: EventBridgeEnvelope, detail: CloudTrailDe
 const REGISTRY_TOPICS: { pattern: RegExp; toRef: (m: RegExpMatchArray) => ResourceRef }[] = [
   { pattern: /^thing\/([^/]+)\/(created|updated|deleted)$/, toRef: (m) => ({ kind: 'thing', name: m[1]! }) },
   { pattern: /^thingType\/([^/]+)\/(created|updated|deleted)$/, toRef: (m) => ({ kind: 'thingType', name: m[1]! }) },
+  // Both documented forms: registry-events.html (…/thing/<thing>/thingType/<type>/added|removed) and
+  // reserved-topics.html (…/thing/<thing>/<type>).
   { pattern: /^thingTypeAssociation\/thing\/([^/]+)\/thingType\/[^/]+\/(added|removed)$/, toRef: (m) => ({ kind: 'thing', name: m[1]! }) },
+  { pattern: /^thingTypeAssociation\/thing\/([^/]+)\/[^/]+$/, toRef: (m) => ({ kind: 'thing', name: m[1]! }) },
   { pattern: /^thingGroup\/([^/]+)\/(created|updated|deleted)$/, toRef: (m) => ({ kind: 'thingGroup', name: m[1]! }) },
   { pattern: /^thingGroupMembership\/thingGroup\/[^/]+\/thing\/([^/]+)\/(added|removed)$/, toRef: (m) => ({ kind: 'thing', name: m[1]! }) },
   {

@@ -3,8 +3,6 @@ export {
   IotRegistrySync,
   validateIotRegistrySyncProps,
   REGISTRY_EVENT_CONFIGURATIONS,
-  REGISTRY_TOPIC_FAMILIES,
-  REGISTRY_TOPIC_RULE_SQL,
   SYNC_DEFINITION_FILE,
 } from './iot-registry-sync';
 export type { IotRegistrySyncProps, SyncFunctionName } from './iot-registry-sync';

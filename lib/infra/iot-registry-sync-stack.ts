@@ -28,7 +28,7 @@ export class IotRegistrySyncStack extends Stack {
     new CfnOutput(this, 'StateMachineArn', { value: this.sync.stateMachine.stateMachineArn });
     new CfnOutput(this, 'CloudTrailRuleName', { value: this.sync.cloudTrailRule.ruleName });
     new CfnOutput(this, 'RegistryEventRuleName', { value: this.sync.registryEventRule.ruleName });
-    new CfnOutput(this, 'TopicRuleName', { value: this.sync.topicRule.ref });
+    new CfnOutput(this, 'TopicRuleNames', { value: Object.values(this.sync.topicRules).map((rule) => rule.ref).join(',') });
     new CfnOutput(this, 'FailureQueueUrl', { value: this.sync.failureQueue.queueUrl });
     new CfnOutput(this, 'ReportBucketName', { value: this.sync.reportBucket.bucketName });
   }

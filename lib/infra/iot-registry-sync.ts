@@ -26,7 +26,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { z } from 'zod';
 import { METRICS_NAMESPACE, metricDimensions } from '../core/metrics';
-import { CLOUDTRAIL_RULE_PATTERN, REGISTRY_RULE_PATTERN } from '../events/rule-pattern';
+import { CLOUDTRAIL_RULE_PATTERN, REGISTRY_RULE_PATTERN, REGISTRY_TOPIC_FILTERS, registryTopicRuleSql, type RegistryTopicFamily } from '../events/rule-pattern';
 import { FUNCTION_SIZING, type FunctionSizing } from './function-sizing';
 import { acknowledge, acknowledgeWildcardResources } from './nag-acknowledgements';
 import { driftReadStatements, registryReadStatements, registryWriteStatements, type RegistryScope } from './registry-permissions';
@@ -50,20 +50,6 @@ export const REGISTRY_EVENT_CONFIGURATIONS = [
   'THING_GROUP_MEMBERSHIP',
   'THING_GROUP_HIERARCHY',
 ] as const;
-
-/** The third topic level of each registry event family (`$aws/events/<family>/...`). */
-export const REGISTRY_TOPIC_FAMILIES = [
-  'thing',
-  'thingType',
-  'thingTypeAssociation',
-  'thingGroup',
-  'thingGroupMembership',
-  'thingGroupHierarchy',
-] as const;
-
-/** The topic rule's SQL: every registry event with its topic, which names what the payload omits. */
-export const REGISTRY_TOPIC_RULE_SQL =
-  "SELECT *, topic() AS topic FROM '$aws/events/#' WHERE " + REGISTRY_TOPIC_FAMILIES.map((f) => `topic(3) = '${f}'`).join(' OR ');
 
 /** Properties of {@link IotRegistrySync}. */
 export interface IotRegistrySyncProps {
@@ -161,8 +147,8 @@ export class IotRegistrySync extends Construct {
   readonly cloudTrailRule: events.Rule;
   /** Rule matching the registry events the forwarder puts. */
   readonly registryEventRule: events.Rule;
-  /** IoT topic rule on `$aws/events/#` → forwarder. */
-  readonly topicRule: iot.CfnTopicRule;
+  /** IoT topic rules → forwarder: one per registry-event family the sync reads (never `$aws/events/#`). */
+  readonly topicRules: Readonly<Record<RegistryTopicFamily, iot.CfnTopicRule>>;
   /** Bucket for drift reports (encrypted, private, versioned, expired after 90 days). */
   readonly reportBucket: s3.Bucket;
   /** Server access logs of the construct's buckets. */
@@ -268,7 +254,7 @@ export class IotRegistrySync extends Construct {
       enabled: settings.enabled,
       targets: [startSync],
     });
-    this.topicRule = this.registryTopicRule(settings.enabled);
+    this.topicRules = this.registryTopicRules(settings.enabled);
 
     if (settings.enableRegistryEvents) this.switchOnRegistryEvents(settings.sourceRegion);
 
@@ -427,25 +413,31 @@ export class IotRegistrySync extends Construct {
     return { machine, functions: { DriftReadChunk: readChunk, DriftFinish: finish } };
   }
 
-  private registryTopicRule(enabled: boolean): iot.CfnTopicRule {
+  /** One topic rule per registry-event family, each forwarding to the forwarder, failures to the error queue. */
+  private registryTopicRules(enabled: boolean): Record<RegistryTopicFamily, iot.CfnTopicRule> {
     const errorRole = new iam.Role(this, 'TopicRuleErrorRole', { assumedBy: new iam.ServicePrincipal('iot.amazonaws.com') });
     errorRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.topicRuleErrorQueue.queueArn] }));
-    const rule = new iot.CfnTopicRule(this, 'RegistryEventsTopicRule', {
-      topicRulePayload: {
-        description: 'Forwards IoT registry events to EventBridge, where they start the registry sync',
-        sql: REGISTRY_TOPIC_RULE_SQL,
-        awsIotSqlVersion: '2016-03-23',
-        ruleDisabled: !enabled,
-        actions: [{ lambda: { functionArn: this.forwarder.functionArn } }],
-        errorAction: { sqs: { queueUrl: this.topicRuleErrorQueue.queueUrl, roleArn: errorRole.roleArn, useBase64: false } },
-      },
-    });
-    this.forwarder.addPermission('InvokedByTopicRule', {
-      principal: new iam.ServicePrincipal('iot.amazonaws.com'),
-      sourceArn: rule.attrArn,
-      sourceAccount: Stack.of(this).account,
-    });
-    return rule;
+    const rules = {} as Record<RegistryTopicFamily, iot.CfnTopicRule>;
+    for (const family of Object.keys(REGISTRY_TOPIC_FILTERS) as RegistryTopicFamily[]) {
+      const id = `${family[0]!.toUpperCase()}${family.slice(1)}`;
+      const rule = new iot.CfnTopicRule(this, `${id}EventsTopicRule`, {
+        topicRulePayload: {
+          description: `Forwards IoT ${family} registry events to EventBridge, where they start the registry sync`,
+          sql: registryTopicRuleSql(family),
+          awsIotSqlVersion: '2016-03-23',
+          ruleDisabled: !enabled,
+          actions: [{ lambda: { functionArn: this.forwarder.functionArn } }],
+          errorAction: { sqs: { queueUrl: this.topicRuleErrorQueue.queueUrl, roleArn: errorRole.roleArn, useBase64: false } },
+        },
+      });
+      this.forwarder.addPermission(`InvokedBy${id}TopicRule`, {
+        principal: new iam.ServicePrincipal('iot.amazonaws.com'),
+        sourceArn: rule.attrArn,
+        sourceAccount: Stack.of(this).account,
+      });
+      rules[family] = rule;
+    }
+    return rules;
   }
 
   /** Registry events are off by default; this switches on the six families the sync uses (it leaves them on at deletion). */

@@ -4,7 +4,7 @@
  * rule would send them); the bus keeps what matches the sync rule, as the EventBridge rule does.
  */
 import { createHandler as createForwarder } from '../../lambdas/forward-registry-event';
-import { matchesSyncRule } from '../events/rule-pattern';
+import { matchesRegistryTopicRule, matchesSyncRule } from '../events/rule-pattern';
 import type { EventEntry } from '../aws/event-bridge';
 import type { EmulatorEvent } from './emulator/events';
 
@@ -33,8 +33,9 @@ export class LocalEventBus {
   readonly listener = async (event: EmulatorEvent): Promise<void> => {
     if (event.region !== this.sourceRegion) return;
     if (event.type === 'cloudtrail') this.put(event.event as unknown as BusEvent);
-    // What the topic rule `SELECT *, topic() AS topic FROM '$aws/events/#'` hands the forwarder.
-    else await this.forward({ ...event.payload, topic: event.topic });
+    // What a topic rule `SELECT *, topic() AS topic FROM '<family filter>'` hands the forwarder.
+    else if (matchesRegistryTopicRule(event.topic)) await this.forward({ ...event.payload, topic: event.topic });
+    else this.unmatched += 1;
   };
 
   /** Takes every queued event, oldest first. */

@@ -104,6 +104,7 @@ describe('normaliseEvent', () => {
     ['$aws/events/thing/t-9/deleted', { kind: 'thing', name: 't-9' }],
     ['$aws/events/thingType/sensor/updated', { kind: 'thingType', name: 'sensor' }],
     ['$aws/events/thingTypeAssociation/thing/t-9/thingType/sensor/removed', { kind: 'thing', name: 't-9' }],
+    ['$aws/events/thingTypeAssociation/thing/t-9/sensor', { kind: 'thing', name: 't-9' }],
     ['$aws/events/thingGroup/floor-1/created', { kind: 'thingGroup', name: 'floor-1' }],
     ['$aws/events/thingGroupHierarchy/thingGroup/building-7/childThingGroup/floor-1/added', { kind: 'thingGroup', name: 'floor-1' }],
   ])('maps the registry topic %s to the resource it changed', (topic, ref) => {

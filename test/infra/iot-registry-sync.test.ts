@@ -6,14 +6,13 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { CLOUDTRAIL_RULE_PATTERN, REGISTRY_RULE_PATTERN } from '../../lib/events/rule-pattern';
+import { CLOUDTRAIL_RULE_PATTERN, REGISTRY_RULE_PATTERN, REGISTRY_TOPIC_FILTERS } from '../../lib/events/rule-pattern';
 import {
   addIotRegistrySyncStacks,
   IotRegistrySync,
   loadAppConfig,
   PLACEHOLDER_ACCOUNT,
   REGISTRY_EVENT_CONFIGURATIONS,
-  REGISTRY_TOPIC_FAMILIES,
   SYNC_DEFINITION_FILE,
   UNSCOPED_READ_ACTIONS,
   DRIFT_UNSCOPED_READ_ACTIONS,
@@ -118,28 +117,27 @@ describe('IotRegistrySync in the default app', () => {
     });
   });
 
-  it('forwards the six registry topic families through the topic rule and keeps what fails in an error queue', () => {
+  it('forwards the six registry topic families through one topic rule each, never $aws/events/#, and keeps what fails in an error queue', () => {
     const forwarder = logicalId(primary, 'AWS::Lambda::Function', 'IotRegistrySyncForwardRegistryEvent');
     const errors = logicalId(primary, 'AWS::SQS::Queue', 'IotRegistrySyncTopicRuleErrorQueue');
-    const rule = logicalId(primary, 'AWS::IoT::TopicRule', 'IotRegistrySyncRegistryEventsTopicRule');
-    const payload = (primary.findResources('AWS::IoT::TopicRule')[rule]!.Properties as Json).TopicRulePayload as Json;
+    const rules = Object.entries(primary.findResources('AWS::IoT::TopicRule')).map(([id, r]) => ({ id, payload: (r.Properties as Json).TopicRulePayload as Json }));
 
-    expect(payload.Sql).toBe(
-      "SELECT *, topic() AS topic FROM '$aws/events/#' WHERE " + REGISTRY_TOPIC_FAMILIES.map((f) => `topic(3) = '${f}'`).join(' OR '),
-    );
-    expect(REGISTRY_TOPIC_FAMILIES).toHaveLength(6);
-    expect(payload).toMatchObject({
-      AwsIotSqlVersion: '2016-03-23',
-      RuleDisabled: false,
-      Actions: [{ Lambda: { FunctionArn: { 'Fn::GetAtt': [forwarder, 'Arn'] } } }],
-      ErrorAction: { Sqs: { QueueUrl: { Ref: errors }, UseBase64: false } },
-    });
-    primary.hasResourceProperties('AWS::Lambda::Permission', {
-      Action: 'lambda:InvokeFunction',
-      Principal: 'iot.amazonaws.com',
-      SourceArn: { 'Fn::GetAtt': [rule, 'Arn'] },
-      SourceAccount: PLACEHOLDER_ACCOUNT,
-    });
+    expect(rules.map((r) => r.payload.Sql).sort()).toEqual(Object.values(REGISTRY_TOPIC_FILTERS).map((f) => `SELECT *, topic() AS topic FROM '${f}'`).sort());
+    expect(rules.some((r) => String(r.payload.Sql).includes("'$aws/events/#'"))).toBe(false);
+    for (const { id, payload } of rules) {
+      expect(payload).toMatchObject({
+        AwsIotSqlVersion: '2016-03-23',
+        RuleDisabled: false,
+        Actions: [{ Lambda: { FunctionArn: { 'Fn::GetAtt': [forwarder, 'Arn'] } } }],
+        ErrorAction: { Sqs: { QueueUrl: { Ref: errors }, UseBase64: false } },
+      });
+      primary.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        Principal: 'iot.amazonaws.com',
+        SourceArn: { 'Fn::GetAtt': [id, 'Arn'] },
+        SourceAccount: PLACEHOLDER_ACCOUNT,
+      });
+    }
     primary.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       MaximumRetryAttempts: 2,
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [errors, 'Arn'] } } },
