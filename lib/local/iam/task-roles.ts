@@ -55,3 +55,25 @@ export function perRoleDependencies<D>(roles: Record<string, string>, build: (cr
     },
   };
 }
+
+/**
+ * The region a synthesized template of this app is deployed in (its sync's source region), read from the
+ * functions' `IRS_SOURCE_REGION`; undefined when the template has none.
+ */
+export function stackRegionOf(template: CloudFormationTemplate): string | undefined {
+  return functionVariable(template, 'IRS_SOURCE_REGION');
+}
+
+/** The sync's target region in a synthesized template of this app (the functions' `IRS_TARGET_REGION`). */
+export function targetRegionOf(template: CloudFormationTemplate): string | undefined {
+  return functionVariable(template, 'IRS_TARGET_REGION');
+}
+
+function functionVariable(template: CloudFormationTemplate, name: string): string | undefined {
+  for (const resource of Object.values(template.Resources)) {
+    if (resource.Type !== 'AWS::Lambda::Function') continue;
+    const value = (resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables?.[name];
+    if (typeof value === 'string') return value;
+  }
+  return undefined;
+}
