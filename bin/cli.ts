@@ -9,6 +9,7 @@ import { runSyncCommand } from './commands/sync';
 import { runDemoCommand } from './commands/demo';
 import { registerDriftCommand } from './commands/drift';
 import { runEmulatorCommand } from '../lib/local/emulator';
+import { readTemplateFile, stackRegionOf } from '../lib/local/iam';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -27,6 +28,15 @@ const positiveInteger = (value: string) => {
   return n;
 };
 
+/** The emulator's IAM settings from --iam-template and --iam-stack-region. */
+const emulatorIam = (file: string | undefined, stackRegion: string | undefined) => {
+  if (file === undefined) return {};
+  const template = readTemplateFile(file);
+  const resolved = stackRegion ?? stackRegionOf(template);
+  if (resolved === undefined) throw new InvalidArgumentError(`--iam-stack-region: ${file} names no source region; give the stack's region`);
+  return { iam: { template, stackRegion: resolved } };
+};
+
 const program = new Command()
   .name('iot-registry-sync')
   .description('Keeps the AWS IoT Core registry of a secondary region identical to the primary.')
@@ -37,7 +47,8 @@ const regionsAndEndpoint = (command: Command) =>
     .requiredOption('--source-region <region>', 'the primary region (read only)', region)
     .requiredOption('--target-region <region>', 'the secondary region (converged)', region)
     .option('--endpoint <url>', 'one IoT endpoint for both regions (e.g. the local emulator); default: AWS')
-    .option('--quota-scale <factor>', 'pace calls at this multiple of the AWS default quotas', positiveNumber, 1);
+    .option('--quota-scale <factor>', 'pace calls at this multiple of the AWS default quotas', positiveNumber, 1)
+    .option('--iam-template <file>', 'a synthesized template (cdk.out/<stack>.template.json): each local Lambda signs with its own role, for an emulator started with the same --iam-template');
 
 regionsAndEndpoint(
   program
@@ -81,6 +92,7 @@ program
     return n;
   }, 200)
   .option('--quota-scale <factor>', 'emulated AWS quotas multiplied by this', positiveNumber, 20)
+  .option('--iam-template <file>', "run under this synthesized template's IAM (each Lambda signs with its own role; regions from the template)")
   .action(async (options) => {
     process.exitCode = await runDemoCommand(options);
   });
@@ -93,8 +105,10 @@ program
   .option('--quota-scale <factor>', 'AWS default quotas multiplied by this (0: no quotas)', positiveNumber, 1)
   .option('--fault-rate <rate>', 'share of requests answered with a 5xx', positiveNumber, 0)
   .option('--latency-ms <ms>', 'latency added to every request', positiveNumber, 0)
-  .action(async (options) => {
-    await runEmulatorCommand(options, (line) => console.log(line));
+  .option('--iam-template <file>', "enforce this synthesized template's IAM on calls signed with a role's logical ID as access key")
+  .option('--iam-stack-region <region>', "the template's stack region (the sync's source); default: its functions' IRS_SOURCE_REGION", region)
+  .action(async ({ iamTemplate, iamStackRegion, ...options }) => {
+    await runEmulatorCommand({ ...options, ...emulatorIam(iamTemplate, iamStackRegion) }, (line) => console.log(line));
   });
 
 program.parseAsync().catch((error: Error) => {

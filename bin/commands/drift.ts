@@ -11,6 +11,7 @@ import { driftExitCode } from '../../lib/core/drift';
 import { createDriftRegistry } from '../../lib/aws/drift-listings';
 import { formatReport, REPORT_FORMATS, type ReportFormat } from '../../lib/report';
 import { headline } from '../../lib/report/values';
+import { roleCredentials, readTemplateFile, taskRolesFor } from '../../lib/local/iam';
 import type { RegionOptions } from './registries';
 
 /** Options of the drift command. */
@@ -36,7 +37,15 @@ export async function runDriftCommand(options: DriftCommandOptions, output: Drif
   try {
     if (options.sourceRegion === options.targetRegion) throw new Error('--source-region and --target-region must differ');
     const logger = jsonLinesLogger({ write: (line) => output.message(line) });
-    const common = { ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }), quotas: { scale: options.quotaScale }, logger };
+    // With --iam-template, both regions are read as the drift job's ReadChunk Lambda reads them: under its role.
+    if (options.iamTemplate !== undefined && options.endpoint === undefined) throw new Error('--iam-template needs --endpoint: an emulator started with --iam-template');
+    const readRole = options.iamTemplate === undefined ? undefined : taskRolesFor(readTemplateFile(options.iamTemplate), 'drift.asl.json')['ReadChunk'];
+    const common = {
+      ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+      ...(readRole === undefined ? {} : { credentials: roleCredentials(readRole) }),
+      quotas: { scale: options.quotaScale },
+      logger,
+    };
     const source = createDriftRegistry({ ...common, region: options.sourceRegion });
     const target = createDriftRegistry({ ...common, region: options.targetRegion });
     const started = Date.now();

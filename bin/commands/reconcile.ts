@@ -24,7 +24,7 @@ import {
 import { createStepFunctionsClient, type ExecutionFollower, type ExecutionStarter } from '../../lib/aws/step-functions';
 import type { IotRegistry } from '../../lib/aws/iot-registry';
 import { LocalReconcileRunner } from '../../lib/local/reconcile-runner';
-import { registriesFor, type RegionOptions } from './registries';
+import { registriesFor, roleRegistriesFor, type RegionOptions } from './registries';
 
 /** Options of the reconcile command. */
 export interface ReconcileCommandOptions extends RegionOptions {
@@ -239,12 +239,17 @@ async function countInScope(reader: IotRegistry, settings: ReconcileSettings): P
 async function inThisProcess(settings: ReconcileSettings, options: ReconcileCommandOptions, io: ReconcileCommandIo): Promise<ReconcileOutcome> {
   const progress = io.stderr.isTTY === true ? new ProgressLine(io) : undefined;
   const logger = commandLogger(options, io, progress !== undefined);
+  if (options.iamTemplate !== undefined && !options.localStateMachine) {
+    throw new Error('--iam-template runs the Lambdas under their roles: it needs --local-state-machine');
+  }
   const { source, target } = registriesFor(options, logger);
   const started = io.now();
   if (progress) void countInScope(source, settings).then((n) => progress.setTotal(n), () => undefined);
 
   if (options.localStateMachine) {
-    const runner = new LocalReconcileRunner({ source, target, logger });
+    const iamTemplate = options.iamTemplate;
+    const byRole = iamTemplate === undefined ? undefined : roleRegistriesFor({ ...options, iamTemplate }, logger, 'reconcile.asl.json');
+    const runner = new LocalReconcileRunner(byRole ? { forTask: (state) => ({ ...byRole.forTask(state), logger }) } : { source, target, logger });
     const run = await runner.run({ config: settings, ...(options.resume === undefined ? {} : { cursor: options.resume }) });
     const last = run.executions.at(-1);
     const output = run.output;

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { jsonLinesLogger } from '../../lib/core/logger';
 import { LocalSyncRunner } from '../../lib/local/sync-runner';
-import { registriesFor, type RegionOptions } from './registries';
+import { registriesFor, roleRegistriesFor, type RegionOptions } from './registries';
 
 /** Options of the sync command. */
 export interface SyncCommandOptions extends RegionOptions {
@@ -23,8 +23,16 @@ export async function runSyncCommand(options: SyncCommandOptions): Promise<numbe
   // A dead-letter record carries the original event: redriving it is syncing that event again.
   if (event && typeof event === 'object' && 'event' in event && 'failure' in event) event = (event as { event: unknown }).event;
   const logger = jsonLinesLogger({ write: (line) => process.stderr.write(`${line}\n`) });
-  const { source, target } = registriesFor(options, logger);
-  const runner = new LocalSyncRunner({ source, target, deleteMode: options.deleteMode, logger });
+  const common = { deleteMode: options.deleteMode, logger };
+  const iamTemplate = options.iamTemplate;
+  const runner = new LocalSyncRunner(
+    iamTemplate === undefined
+      ? { ...registriesFor(options, logger), ...common }
+      : (() => {
+          const byRole = roleRegistriesFor({ ...options, iamTemplate }, logger, 'sync.asl.json');
+          return { forTask: (state: string) => ({ ...byRole.forTask(state), ...common }) };
+        })(),
+  );
   const execution = await runner.run(event);
   const report = { ...execution, deadLetters: runner.deadLetters, failureEvents: runner.failureEvents.length };
   const resolved = (execution.output as { resolved?: { status?: string; reason?: string } } | undefined)?.resolved;

@@ -190,9 +190,15 @@ export class IotRegistrySync extends Construct {
     this.eventDeadLetterQueue = encryptedQueue(this, 'EventDeadLetterQueue');
     this.topicRuleErrorQueue = encryptedQueue(this, 'TopicRuleErrorQueue');
 
-    // Roles per function family: ResolveChange reads the source; the sync handlers read both regions (the
+    // Roles per function family: ResolveChange reads both regions (it lists what the target still lacks:
+    // lambdas/resolve-change.ts calls pendingStages(target, …)); the sync handlers read both regions (the
     // target is compared before it is written) and write the target; FinishSync and the forwarder touch no registry.
-    const resolveRole = lambdaRole(this, 'ResolveChangeRole', registryReadStatements(source));
+    // In cross-account mode the target is read through the assumed role, so ResolveChange may assume it too.
+    const targetReads =
+      settings.targetRoleArn === undefined
+        ? registryReadStatements(target)
+        : [new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [settings.targetRoleArn] })];
+    const resolveRole = lambdaRole(this, 'ResolveChangeRole', [...registryReadStatements(source), ...targetReads]);
     const syncRole = lambdaRole(
       this,
       'SyncHandlerRole',

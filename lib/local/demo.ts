@@ -4,7 +4,7 @@
  * changes (a certificate revoked, a policy version published, things deleted and moved, a type
  * deprecated) and the secondary follows; a drift check ends it.
  */
-import { createIotRegistry } from '../aws/clients';
+import { createIotRegistry, type StaticCredentials } from '../aws/clients';
 import type { IotRegistry } from '../aws/iot-registry';
 import { silentLogger } from '../core/logger';
 import { diff } from '../core/diff';
@@ -15,6 +15,7 @@ import { mapWithConcurrency } from '../core/concurrency';
 import { buildFleet, deviceName, sharedPolicyDocument, type Fleet } from './fleet';
 import { LocalSyncRunner } from './sync-runner';
 import type { LocalExecution } from './state-machine';
+import { perRoleDependencies, stackRegionOf, targetRegionOf, taskRolesFor, type CloudFormationTemplate } from './iam';
 
 /** Options of the demo. */
 export interface DemoOptions {
@@ -24,6 +25,11 @@ export interface DemoOptions {
   targetRegion?: string;
   /** Parallel executions. */
   concurrency?: number;
+  /**
+   * A synthesized template (account 123456789012): the emulator enforces its IAM and each Lambda signs
+   * with its own role. The regions default to the template's source and target.
+   */
+  iamTemplate?: CloudFormationTemplate;
   print?: (line: string) => void;
 }
 
@@ -41,19 +47,37 @@ const ACCOUNT_ID = '123456789012';
 /** Runs the demo end to end and reports what it measured. */
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const print = options.print ?? ((line: string) => console.log(line));
-  const sourceRegion = options.sourceRegion ?? 'us-east-1';
-  const targetRegion = options.targetRegion ?? 'eu-west-1';
+  const template = options.iamTemplate;
+  const sourceRegion = options.sourceRegion ?? (template && stackRegionOf(template)) ?? 'us-east-1';
+  const targetRegion = options.targetRegion ?? (template && targetRegionOf(template)) ?? 'eu-west-1';
   const started = Date.now();
-  const emulator = await startEmulator({ quotaScale: options.quotaScale, registryEvents: 'all', accountId: ACCOUNT_ID, thingTypeDeletionDelayMs: 0 });
+  const emulator = await startEmulator({
+    quotaScale: options.quotaScale,
+    registryEvents: 'all',
+    accountId: ACCOUNT_ID,
+    thingTypeDeletionDelayMs: 0,
+    ...(template ? { iam: { template, stackRegion: sourceRegion } } : {}),
+  });
   try {
     print(`Local AWS IoT emulator on ${emulator.url} (two regions, AWS default quotas ×${options.quotaScale}).`);
-    const registry = (region: string) =>
-      createIotRegistry({ region, endpoint: emulator.url, accountId: ACCOUNT_ID, quotas: { scale: options.quotaScale }, logger: silentLogger });
+    const registry = (region: string, credentials?: StaticCredentials) =>
+      createIotRegistry({ region, endpoint: emulator.url, accountId: ACCOUNT_ID, quotas: { scale: options.quotaScale }, logger: silentLogger, ...(credentials ? { credentials } : {}) });
     const source = registry(sourceRegion);
     const target = registry(targetRegion);
     const bus = new LocalEventBus(sourceRegion, ACCOUNT_ID);
     emulator.events.subscribe(bus.listener);
-    const runner = new LocalSyncRunner({ source, target, deleteMode: 'mirror', logger: silentLogger }, { retryIntervalMs: 50 });
+    const runner = new LocalSyncRunner(
+      template
+        ? perRoleDependencies(taskRolesFor(template, 'sync.asl.json'), (credentials) => ({
+            source: registry(sourceRegion, credentials),
+            target: registry(targetRegion, credentials),
+            deleteMode: 'mirror' as const,
+            logger: silentLogger,
+          }))
+        : { source, target, deleteMode: 'mirror', logger: silentLogger },
+      { retryIntervalMs: 50 },
+    );
+    if (template) print(`Under the IAM of the given template: each Lambda signs with its own role (${sourceRegion} → ${targetRegion}).`);
     const totals = { events: 0, succeeded: 0, failed: 0, ignored: 0, latencies: [] as number[] };
 
     const syncPending = async (title: string) => {
@@ -88,6 +112,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     await syncPending('changes');
     print(`   (changes applied and synced in ${seconds(Date.now() - t0)} s)`);
     const differences = await printDrift('final', source, target, print);
+    if (template) print(`   calls denied by the template's IAM: ${emulator.stats().total.denied ?? 0}`);
 
     const sorted = [...totals.latencies].sort((a, b) => a - b);
     const result: DemoResult = {

@@ -10,7 +10,7 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import * as reconcileStep from '../../lambdas/reconcile-step';
 import * as reconcilePage from '../../lambdas/reconcile-page';
 import type { ReconcileDependencies } from '../../lambdas/reconcile-dependencies';
-import { loadDefinition, taskStateNames, type LocalExecution } from './state-machine';
+import { dependenciesFor, loadDefinition, taskStateNames, type LocalExecution, type TaskDependencies } from './state-machine';
 
 /** Placeholder ARNs for the local run; each Task they name is overridden by a local handler. */
 export const LOCAL_RECONCILE_SUBSTITUTIONS: Record<string, string> = {
@@ -51,9 +51,9 @@ export interface LocalReconcileOptions {
 export class LocalReconcileRunner {
   private readonly machine: StateMachine;
   private readonly taskStates: string[];
-  private readonly deps: ReconcileDependencies;
+  private readonly deps: TaskDependencies<ReconcileDependencies>;
 
-  constructor(deps: ReconcileDependencies, private readonly options: LocalReconcileOptions = {}) {
+  constructor(deps: TaskDependencies<ReconcileDependencies>, private readonly options: LocalReconcileOptions = {}) {
     const definition = loadDefinition('reconcile.asl.json', LOCAL_RECONCILE_SUBSTITUTIONS);
     this.machine = new StateMachine(definition, { validationOptions: { checkArn: true, checkPaths: true } });
     this.taskStates = taskStateNames(definition);
@@ -79,8 +79,8 @@ export class LocalReconcileRunner {
     const executionId = `arn:aws:states:us-east-1:000000000000:execution:reconcile:${name}`;
     let continuation: LocalReconcileExecution['continuation'];
     const handlers = {
-      Step: reconcileStep.createHandler(this.deps, this.options.now),
-      ConvergePage: reconcilePage.createHandler(this.deps),
+      Step: reconcileStep.createHandler(dependenciesFor(this.deps, 'Step'), this.options.now),
+      ConvergePage: reconcilePage.createHandler(dependenciesFor(this.deps, 'ConvergePage')),
       ContinueAsNew: async (request: { StateMachineArn: string; Name: string; Input: unknown }) => {
         continuation = { name: request.Name, input: request.Input };
         return { ExecutionArn: `arn:aws:states:us-east-1:000000000000:execution:reconcile:${request.Name}`, StartDate: new Date().toISOString() };

@@ -21,6 +21,17 @@ export function loadDefinition(file: string, substitutions: Record<string, strin
   return JSON.parse(raw) as StateMachineDefinition;
 }
 
+/**
+ * What the local runners build their handlers from: one dependency set for every Task state, or one per
+ * Task state (each Lambda signing its calls with its own role, see lib/local/iam).
+ */
+export type TaskDependencies<D> = D | { readonly forTask: (taskState: string) => D };
+
+/** The dependencies of one Task state. */
+export function dependenciesFor<D extends object>(deps: TaskDependencies<D>, taskState: string): D {
+  return 'forTask' in deps && typeof deps.forTask === 'function' ? deps.forTask(taskState) : (deps as D);
+}
+
 /** Local functions keyed by Task state name. */
 export type TaskHandlers = Record<string, (input: never) => Promise<unknown> | unknown>;
 

@@ -12,7 +12,7 @@ import * as syncThing from '../../lambdas/sync-thing';
 import * as syncAttachments from '../../lambdas/sync-attachments';
 import * as finishSync from '../../lambdas/finish-sync';
 import type { SyncDependencies } from '../../lambdas/runtime/dependencies';
-import { loadDefinition, LocalStateMachine, type LocalExecution, type RunOptions } from './state-machine';
+import { dependenciesFor, loadDefinition, LocalStateMachine, type LocalExecution, type RunOptions, type TaskDependencies } from './state-machine';
 
 /** Placeholder ARNs for the local run; each Task they name is overridden by a local handler. */
 export const LOCAL_SYNC_SUBSTITUTIONS: Record<string, string> = Object.fromEntries([
@@ -24,17 +24,17 @@ export const LOCAL_SYNC_SUBSTITUTIONS: Record<string, string> = Object.fromEntri
   ['EventBusName', 'default'],
 ]);
 
-/** The real Lambda handlers of the sync state machine, by Task state name. */
-export function syncLambdaHandlers(deps: SyncDependencies): Record<string, (input: never) => Promise<unknown>> {
+/** The real Lambda handlers of the sync state machine, by Task state name (one dependency set, or one per state). */
+export function syncLambdaHandlers(deps: TaskDependencies<SyncDependencies>): Record<string, (input: never) => Promise<unknown>> {
   return {
-    ResolveChange: resolveChange.createHandler(deps),
-    SyncThingType: syncThingType.createHandler(deps),
-    SyncThingGroup: syncThingGroup.createHandler(deps),
-    SyncPolicy: syncPolicy.createHandler(deps),
-    SyncCertificate: syncCertificate.createHandler(deps),
-    SyncThing: syncThing.createHandler(deps),
-    SyncAttachments: syncAttachments.createHandler(deps),
-    FinishSync: finishSync.createHandler(deps),
+    ResolveChange: resolveChange.createHandler(dependenciesFor(deps, 'ResolveChange')),
+    SyncThingType: syncThingType.createHandler(dependenciesFor(deps, 'SyncThingType')),
+    SyncThingGroup: syncThingGroup.createHandler(dependenciesFor(deps, 'SyncThingGroup')),
+    SyncPolicy: syncPolicy.createHandler(dependenciesFor(deps, 'SyncPolicy')),
+    SyncCertificate: syncCertificate.createHandler(dependenciesFor(deps, 'SyncCertificate')),
+    SyncThing: syncThing.createHandler(dependenciesFor(deps, 'SyncThing')),
+    SyncAttachments: syncAttachments.createHandler(dependenciesFor(deps, 'SyncAttachments')),
+    FinishSync: finishSync.createHandler(dependenciesFor(deps, 'FinishSync')),
   };
 }
 
@@ -47,7 +47,7 @@ export class LocalSyncRunner {
   private readonly machine = new LocalStateMachine(loadDefinition('sync.asl.json', LOCAL_SYNC_SUBSTITUTIONS));
   private readonly handlers: Record<string, (input: never) => Promise<unknown>>;
 
-  constructor(deps: SyncDependencies, private readonly options: RunOptions = {}) {
+  constructor(deps: TaskDependencies<SyncDependencies>, private readonly options: RunOptions = {}) {
     this.handlers = {
       ...syncLambdaHandlers(deps),
       SendToDeadLetterQueue: async (input: { MessageBody: unknown }) => {

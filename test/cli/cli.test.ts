@@ -107,4 +107,24 @@ describe('iot-registry-sync', () => {
     expect(run.stdout).toMatch(/The secondary is in sync/);
     expect(run.code).toBe(0);
   });
+
+  it('emulator --iam-template enforces a template read from a file, taking the stack region from its functions', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'irs-cli-'));
+    const file = join(dir, 'template.json');
+    const template = {
+      Resources: {
+        Fn: { Type: 'AWS::Lambda::Function', Properties: { Environment: { Variables: { IRS_SOURCE_REGION: 'eu-central-1' } } } },
+        Reader: { Type: 'AWS::IAM::Role', Properties: {} },
+      },
+    };
+    writeFileSync(file, JSON.stringify(template));
+    const run = await cli(['emulator', '--port', '0', '--iam-template', file], { until: /admin:/ });
+    expect(run.stdout).toMatch(/IAM: .* \(stack region eu-central-1\)/);
+  });
+
+  it('sync --iam-template refuses to run without an emulator endpoint, exit code 1', async () => {
+    const run = await cli(['sync', '--event', '-', '--source-region', 'us-east-1', '--target-region', 'eu-west-1', '--iam-template', 'template.json'], { input: '{}' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/--iam-template needs --endpoint/);
+  });
 });

@@ -3,7 +3,7 @@ import { createIotRegistry } from '../../lib/aws/clients';
 import type { IotRegistry } from '../../lib/aws/iot-registry';
 import { reconcile } from '../../lib/core/sync';
 import { silentLogger } from '../../lib/core/logger';
-import { startEmulator, type RunningEmulator } from '../../lib/local/emulator';
+import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../lib/local/emulator';
 import { buildFleet, type Fleet } from '../../lib/local/fleet';
 
 export const SOURCE = 'us-east-1';
@@ -19,8 +19,8 @@ export interface SyncedFleet {
 }
 
 /** Starts the emulator, builds `devices` devices in the source and reconciles the target to it. */
-export async function startSyncedFleet(devices: number): Promise<SyncedFleet> {
-  const emulator = await startEmulator({ quotaScale: 0, accountId: ACCOUNT });
+export async function startSyncedFleet(devices: number, iam?: EmulatorOptions['iam']): Promise<SyncedFleet> {
+  const emulator = await startEmulator({ quotaScale: 0, accountId: ACCOUNT, ...(iam === undefined ? {} : { iam }) });
   const registry = (region: string) => createIotRegistry({ region, endpoint: emulator.url, accountId: ACCOUNT, quotas: { scale: 0 }, logger: silentLogger });
   const source = registry(SOURCE);
   const target = registry(TARGET);

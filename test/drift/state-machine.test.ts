@@ -1,7 +1,8 @@
 /**
  * statemachine/drift.asl.json run unchanged through the local interpreter with the real drift handlers
  * against the emulator: the read loops over bounded chunks, the report lands in an in-memory store, the
- * event on an in-memory publisher, the metrics as captured EMF, and a reconcile starts on drift.
+ * event on an in-memory publisher, the metrics as captured EMF, and a reconcile starts on drift. The
+ * emulator enforces the synthesized template's IAM; each Lambda signs with its own role.
  */
 import { AccessDeniedError } from '../../lib/core/errors';
 import { silentLogger } from '../../lib/core/logger';
@@ -17,6 +18,9 @@ import * as finishDrift from '../../lambdas/drift-finish';
 import type { DriftDependencies } from '../../lambdas/runtime/drift-dependencies';
 import { createMetrics } from '../../lambdas/runtime/metrics';
 import { ACCOUNT, SOURCE, TARGET, startSyncedFleet, type SyncedFleet } from './emulator-fleet';
+import type { StaticCredentials } from '../../lib/aws/clients';
+import { perRoleDependencies, taskRolesFor } from '../../lib/local/iam';
+import { synthesizedTemplate } from '../support/synthesized-template';
 
 const DEVICES = 12;
 const SUBSTITUTIONS = {
@@ -28,10 +32,14 @@ const RECONCILE_ARN = `arn:aws:states:${TARGET}:${ACCOUNT}:stateMachine:reconcil
 
 let f: SyncedFleet;
 const machine = new LocalStateMachine(loadDefinition('drift.asl.json', SUBSTITUTIONS));
+/** The main stack's template, deployed in the source region. */
+const template = synthesizedTemplate({ accountId: ACCOUNT, sourceRegion: SOURCE, targetRegion: TARGET });
 
 beforeAll(async () => {
-  f = await startSyncedFleet(DEVICES);
+  f = await startSyncedFleet(DEVICES, { template, stackRegion: SOURCE });
 });
+
+afterEach(() => expect(f.emulator.stats().total.denied).toBeUndefined());
 
 afterAll(async () => {
   await f?.emulator.close();
@@ -39,16 +47,17 @@ afterAll(async () => {
 
 /** One local drift job: its dependencies, with everything it emits kept in memory. */
 function job(options: { listings?: (l: DriftListings) => DriftListings } = {}) {
-  const region = (name: string) => {
-    const r = createDriftRegistry({ region: name, endpoint: f.emulator.url, accountId: ACCOUNT, quotas: { scale: 0 }, logger: silentLogger });
+  const region = (name: string, credentials: StaticCredentials) => {
+    const r = createDriftRegistry({ region: name, endpoint: f.emulator.url, accountId: ACCOUNT, quotas: { scale: 0 }, logger: silentLogger, credentials });
     return { reader: r.registry, listings: options.listings ? options.listings(r.listings) : r.listings };
   };
   const events: EventEntry[] = [];
   const failures: unknown[] = [];
   const started: StartExecutionInput[] = [];
   const store = memoryDriftStore();
-  const deps: DriftDependencies = {
-    regions: { source: region(SOURCE), target: region(TARGET) },
+  // Each Lambda under its own role of the template; everything else is shared.
+  const depsWith = (credentials: StaticCredentials): DriftDependencies => ({
+    regions: { source: region(SOURCE, credentials), target: region(TARGET, credentials) },
     store,
     locate: (key) => `memory://${key}`,
     publisher: { putEvents: async (entries) => (events.push(...entries), { failedEntryCount: 0 }) },
@@ -62,10 +71,11 @@ function job(options: { listings?: (l: DriftListings) => DriftListings } = {}) {
     // Small chunks, so every stream loops.
     limits: { things: 5, certificates: 5, policies: 5, memberships: 5 },
     now: () => new Date('2026-11-23T06:00:00.000Z'),
-  };
+  });
+  const deps = perRoleDependencies(taskRolesFor(template, 'drift.asl.json'), depsWith);
   const handlers = {
-    ReadChunk: readChunk.createHandler(deps),
-    FinishDrift: finishDrift.createHandler(deps),
+    ReadChunk: readChunk.createHandler(deps.forTask('ReadChunk')),
+    FinishDrift: finishDrift.createHandler(deps.forTask('FinishDrift')),
     PutDriftFailedEvent: async (input: { Entries: { Detail: unknown }[] }) => {
       for (const e of input.Entries) failures.push(e.Detail);
       return { FailedEntryCount: 0, Entries: [] };

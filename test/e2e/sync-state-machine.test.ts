@@ -1,9 +1,10 @@
 /**
  * End to end: writes in the primary (through the real adapter, over HTTP, to the emulator) produce the
  * events AWS would; each goes through statemachine/sync.asl.json with the real handlers; the
- * secondary is then read back through the same adapter.
+ * secondary is then read back through the same adapter. The emulator enforces the IAM of the template
+ * the CDK app synthesizes, and each Lambda signs its calls with its own role's logical ID.
  */
-import { createIotRegistry } from '../../lib/aws/clients';
+import { createIotRegistry, type StaticCredentials } from '../../lib/aws/clients';
 import type { IotRegistry } from '../../lib/aws/iot-registry';
 import { silentLogger } from '../../lib/core/logger';
 import { startEmulator, type RunningEmulator } from '../../lib/local/emulator';
@@ -12,6 +13,9 @@ import { LocalSyncRunner } from '../../lib/local/sync-runner';
 import { LocalCertificateAuthority } from '../../lib/local/certificates';
 import { devicePolicyDocument } from '../../lib/local/fleet';
 import type { LocalExecution } from '../../lib/local/state-machine';
+import { perRoleDependencies, taskRolesFor, type CloudFormationTemplate } from '../../lib/local/iam';
+import type { SyncDependencies } from '../../lambdas/runtime/dependencies';
+import { roleOfTask, synthesizedTemplate, withoutAction } from '../support/synthesized-template';
 
 const SOURCE = 'us-east-1';
 const TARGET = 'eu-west-1';
@@ -21,9 +25,27 @@ let emulator: RunningEmulator;
 let source: IotRegistry;
 let target: IotRegistry;
 let ca: LocalCertificateAuthority;
+/** The main stack's template, deployed in the source region. */
+const template = synthesizedTemplate({ accountId: ACCOUNT, sourceRegion: SOURCE, targetRegion: TARGET });
+
+/** An emulator enforcing a template's IAM (the operator's `local` key stays unrestricted). */
+const iamEmulator = (t: CloudFormationTemplate) =>
+  startEmulator({ quotaScale: 0, registryEvents: 'all', accountId: ACCOUNT, thingTypeDeletionDelayMs: 0, iam: { template: t, stackRegion: SOURCE } });
+
+/** Each sync Lambda's dependencies, signed with its own role of the template. */
+function lambdaDependencies(url: string, t: CloudFormationTemplate, deleteMode: 'retain' | 'mirror') {
+  const registry = (region: string, credentials: StaticCredentials) =>
+    createIotRegistry({ region, endpoint: url, accountId: ACCOUNT, quotas: { scale: 0 }, logger: silentLogger, credentials });
+  return perRoleDependencies<SyncDependencies>(taskRolesFor(t, 'sync.asl.json'), (credentials) => ({
+    source: registry(SOURCE, credentials),
+    target: registry(TARGET, credentials),
+    deleteMode,
+    logger: silentLogger,
+  }));
+}
 
 beforeAll(async () => {
-  emulator = await startEmulator({ quotaScale: 0, registryEvents: 'all', accountId: ACCOUNT, thingTypeDeletionDelayMs: 0 });
+  emulator = await iamEmulator(template);
   const registry = (region: string) => createIotRegistry({ region, endpoint: emulator.url, accountId: ACCOUNT, quotas: { scale: 0 }, logger: silentLogger });
   source = registry(SOURCE);
   target = registry(TARGET);
@@ -38,7 +60,7 @@ afterAll(async () => {
 function pipeline(deleteMode: 'retain' | 'mirror' = 'retain') {
   const bus = new LocalEventBus(SOURCE, ACCOUNT);
   const unsubscribe = emulator.events.subscribe(bus.listener);
-  const runner = new LocalSyncRunner({ source, target, deleteMode, logger: silentLogger }, { retryIntervalMs: 0 });
+  const runner = new LocalSyncRunner(lambdaDependencies(emulator.url, template, deleteMode), { retryIntervalMs: 0 });
   return {
     runner,
     async sync(): Promise<LocalExecution[]> {
@@ -54,6 +76,12 @@ function pipeline(deleteMode: 'retain' | 'mirror' = 'retain') {
 beforeEach(() => {
   emulator.reset();
   emulator.events.clearLog();
+  emulator.resetStats();
+});
+
+afterEach(() => {
+  // Under the synthesized IAM, no Lambda call of a passing test was denied.
+  expect(emulator.stats().total.denied).toBeUndefined();
 });
 
 describe('the sync state machine', () => {
@@ -100,6 +128,7 @@ describe('the sync state machine', () => {
     expect(run?.status).toBe('SUCCEEDED');
     expect((await target.getCertificate(cert.certificateId))?.status).toBe('REVOKED');
 
+    expect(emulator.stats().total.denied).toBeUndefined();
     emulator.resetStats();
     const again = await p.runner.run((events[0] as { event: unknown }).event);
     p.stop();
@@ -242,3 +271,61 @@ describe('the sync state machine', () => {
     expect(await target.getThing('device-3')).toBeDefined();
   });
 });
+
+describe('the sync state machine under a template that grants less', () => {
+  /** Runs a new thing's CreateThing event through a runner whose Lambdas sign with the roles of `t`. */
+  async function syncNewThing(t: CloudFormationTemplate) {
+    const local = await iamEmulator(t);
+    try {
+      const operator = (region: string) => createIotRegistry({ region, endpoint: local.url, accountId: ACCOUNT, quotas: { scale: 0 }, logger: silentLogger });
+      const bus = new LocalEventBus(SOURCE, ACCOUNT);
+      const unsubscribe = local.events.subscribe(bus.listener);
+      await operator(SOURCE).createThingType({ name: 'sensor', searchableAttributes: [], deprecated: false });
+      await operator(SOURCE).createThing({ name: 'device-9', thingTypeName: 'sensor', attributes: {} });
+      await local.events.flush();
+      unsubscribe();
+      const runner = new LocalSyncRunner(lambdaDependencies(local.url, t, 'retain'), { retryIntervalMs: 0 });
+      const event = bus.take().find((e) => (e as { detail?: { eventName?: string } }).detail?.eventName === 'CreateThing');
+      const run = await runner.run(event);
+      return { run, runner, stats: local.stats(), thing: await operator(TARGET).getThing('device-9') };
+    } finally {
+      await local.close();
+    }
+  }
+
+  it('answers AccessDeniedException when a statement the Lambda needs is removed, and the change fails into the dead-letter queue', async () => {
+    const syncRole = roleOfTask(template, 'sync.asl.json', 'SyncThing');
+    const { run, runner, stats, thing } = await syncNewThing(withoutAction(template, syncRole, 'iot:CreateThing'));
+    expect(stats.byRegion[TARGET]?.CreateThing?.denied).toBeGreaterThan(0);
+    expect(thing).toBeUndefined();
+    expect(run.status).toBe('FAILED');
+    expect(runner.deadLetters).toHaveLength(1);
+    // SyncThing reports the denied write as a failed resource; the execution ends in the failure path.
+    expect(JSON.stringify([run, runner.deadLetters])).toContain(`not authorized to perform: iot:CreateThing on resource: arn:aws:iot:${TARGET}:${ACCOUNT}:thing/device-9`);
+  });
+
+  it('denies ResolveChange its read of the target with the grants it had before (source reads only)', async () => {
+    const resolveRole = roleOfTask(template, 'sync.asl.json', 'ResolveChange');
+    const { run, runner, stats, thing } = await syncNewThing(sourceReadsOnly(template, resolveRole));
+    // pendingStages(target, …) starts with the thing type: the first target read is the one denied.
+    expect(stats.byRegion[TARGET]?.DescribeThingType?.denied).toBe(1);
+    expect(run.status).toBe('FAILED');
+    expect(JSON.stringify(runner.deadLetters)).toContain(`assumed-role/${resolveRole}/local is not authorized to perform: iot:DescribeThingType`);
+    expect(thing).toBeUndefined();
+  });
+});
+
+/** The template with `roleLogicalId` keeping only its statements on the source region and non-IoT ones (the old ResolveChangeRole). */
+function sourceReadsOnly(t: CloudFormationTemplate, roleLogicalId: string): CloudFormationTemplate {
+  const copy = JSON.parse(JSON.stringify(t)) as CloudFormationTemplate;
+  for (const resource of Object.values(copy.Resources)) {
+    const roles = (resource.Properties?.Roles ?? []) as { Ref?: string }[];
+    if (resource.Type !== 'AWS::IAM::Policy' || !roles.some((r) => r.Ref === roleLogicalId)) continue;
+    const document = resource.Properties?.PolicyDocument as { Statement: unknown[] };
+    document.Statement = document.Statement.filter((statement) => {
+      const text = JSON.stringify(statement);
+      return !text.includes(TARGET) && !text.includes('sts:AssumeRole');
+    });
+  }
+  return copy;
+}

@@ -256,17 +256,21 @@ describe('IotRegistrySync in the default app', () => {
     expect([...ALL_SYNC_IOT_ACTIONS].sort()).toEqual([...called].sort());
   });
 
-  it('lets ResolveChange read only the source region and the forwarder only put events on the default bus', () => {
+  it('lets ResolveChange read both regions and write neither, and the forwarder only put events on the default bus', () => {
     const resolve = statements(primary).filter((s) => s.policy.startsWith('IotRegistrySyncResolveChangeRole'));
     const resolveIot = resolve.filter((s) => s.actions.some((a) => a.startsWith('iot:')));
-    expect(resolveIot.length).toBeGreaterThan(0);
+    const regionsRead = new Set<string>();
     for (const statement of resolveIot) {
       expect(statement.actions.some((a) => WRITE_ACTIONS.has(a))).toBe(false);
       for (const resource of statement.resources) {
-        if (resource === '*') expect(statement.condition).toEqual({ StringEquals: { 'aws:RequestedRegion': 'us-east-1' } });
-        else expect(IOT_ARN.exec(resource)?.[1]).toBe('us-east-1');
+        const region = resource === '*' ? (statement.condition as { StringEquals: Record<string, string> }).StringEquals['aws:RequestedRegion'] : IOT_ARN.exec(resource)?.[1];
+        regionsRead.add(String(region));
       }
     }
+    // It lists what the target still lacks (pendingStages(target, …)), so it reads the target as well.
+    expect([...regionsRead].sort()).toEqual(['us-east-1', 'us-west-2']);
+    const describeThing = (region: string) => resolveIot.some((s) => s.actions.includes('iot:DescribeThing') && s.resources.some((r) => IOT_ARN.exec(r)?.[1] === region));
+    expect(describeThing('us-west-2')).toBe(true);
     const forwarder = statements(primary).filter((s) => s.policy.startsWith('IotRegistrySyncForwarderRole'));
     const actions = forwarder.flatMap((s) => s.actions).sort();
     expect(actions).toEqual(
@@ -463,6 +467,10 @@ describe('IotRegistrySync props', () => {
     });
     const sync = statements(template).filter((s) => s.policy.startsWith('SyncSyncHandlerRole'));
     expect(sync).toContainEqual(expect.objectContaining({ actions: ['sts:AssumeRole'], resources: [roleArn] }));
+    // ResolveChange reads the target through the same role.
+    const resolve = statements(template).filter((s) => s.policy.startsWith('SyncResolveChangeRole'));
+    expect(resolve).toContainEqual(expect.objectContaining({ actions: ['sts:AssumeRole'], resources: [roleArn] }));
+    expect(resolve.flatMap((s) => s.resources).some((r) => r.includes(':iot:eu-central-1:'))).toBe(false);
     expect(sync.flatMap((s) => s.actions).some((a) => WRITE_ACTIONS.has(a))).toBe(false);
     expect(sync.flatMap((s) => s.resources).some((r) => r.includes(':iot:eu-central-1:'))).toBe(false);
     for (const resource of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {

@@ -1,7 +1,8 @@
 /**
  * The streaming reconcile and statemachine/reconcile.asl.json against the emulator, through the real
  * adapter over HTTP: scopes, dry run, mirror with the guard, resume; the state machine run locally
- * with the real handlers, continuing as new executions after a few steps, stopped and resumed.
+ * with the real handlers, continuing as new executions after a few steps, stopped and resumed. The
+ * emulator enforces the synthesized template's IAM; the state machine's Lambdas sign with their own role.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +16,9 @@ import { startEmulator, type RunningEmulator } from '../../lib/local/emulator';
 import { buildFleet, deviceName } from '../../lib/local/fleet';
 import { LocalReconcileRunner } from '../../lib/local/reconcile-runner';
 import { STATE_MACHINE_DIR } from '../../lib/local/state-machine';
-import { RECONCILE_PAGE_CONCURRENCY } from '../../lambdas/reconcile-dependencies';
+import { RECONCILE_PAGE_CONCURRENCY, type ReconcileDependencies } from '../../lambdas/reconcile-dependencies';
+import { perRoleDependencies, taskRolesFor } from '../../lib/local/iam';
+import { synthesizedTemplate } from '../support/synthesized-template';
 
 const SOURCE = 'us-east-1';
 const TARGET = 'eu-west-1';
@@ -25,9 +28,11 @@ const DEVICES = 14;
 let emulator: RunningEmulator;
 let source: IotRegistry;
 let target: IotRegistry;
+/** The main stack's template, deployed in the source region. */
+const template = synthesizedTemplate({ accountId: ACCOUNT, sourceRegion: SOURCE, targetRegion: TARGET });
 
 beforeAll(async () => {
-  emulator = await startEmulator({ quotaScale: 0, accountId: ACCOUNT, thingTypeDeletionDelayMs: 0 });
+  emulator = await startEmulator({ quotaScale: 0, accountId: ACCOUNT, thingTypeDeletionDelayMs: 0, iam: { template, stackRegion: SOURCE } });
   const registry = (region: string) => createIotRegistry({ region, endpoint: emulator.url, accountId: ACCOUNT, quotas: { scale: 0 }, logger: silentLogger });
   source = registry(SOURCE);
   target = registry(TARGET);
@@ -93,7 +98,15 @@ describe('the streaming reconcile against the emulator', () => {
 });
 
 describe('statemachine/reconcile.asl.json, locally', () => {
-  const deps = () => ({ source, target, logger: silentLogger });
+  /** Each Task's Lambda signs with its own role of the template. */
+  const deps = () =>
+    perRoleDependencies<ReconcileDependencies>(taskRolesFor(template, 'reconcile.asl.json'), (credentials) => ({
+      source: createIotRegistry({ region: SOURCE, endpoint: emulator.url, accountId: ACCOUNT, quotas: { scale: 0 }, logger: silentLogger, credentials }),
+      target: createIotRegistry({ region: TARGET, endpoint: emulator.url, accountId: ACCOUNT, quotas: { scale: 0 }, logger: silentLogger, credentials }),
+      logger: silentLogger,
+    }));
+  beforeEach(() => emulator.resetStats());
+  afterEach(() => expect(emulator.stats().total.denied).toBeUndefined());
   const limits = { stepsPerExecution: 3, stepSeconds: 0, pagesPerStep: 2 };
 
   it('converges the fleet in several executions, each continuing the previous one with its cursor', async () => {

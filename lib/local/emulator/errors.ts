@@ -62,3 +62,10 @@ export const unknownOperation = (method: string, path: string): AwsError =>
 /** A request without a SigV4 Authorization header (403). */
 export const missingAuthenticationToken = (): AwsError =>
   new AwsError('MissingAuthenticationTokenException', 403, 'Missing Authentication Token');
+/**
+ * IAM denied the call (403). AWS's wording: "User: <principal> is not authorized to perform: <action> on
+ * resource: <arn>" (https://docs.aws.amazon.com/iot/latest/developerguide/security_iam_troubleshoot.html).
+ * UNCONFIRMED: the 403 status and the `AccessDeniedException` type name for IoT's control plane (IoT's
+ * model declares only UnauthorizedException/401; AccessDeniedException is the name IAM denials carry in AWS's APIs).
+ */
+export const accessDenied = (message: string): AwsError => new AwsError('AccessDeniedException', 403, message);

@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import type { EmulatorEvents } from './events';
+import { IamSettingsSchema, TemplateAuthorizer, type IamSettings } from '../iam/authorizer';
 import { CertificateIssuer } from './issuer';
 import { EmulatorCore, type EmulatorStats, type RuntimeSettings } from './server';
 
@@ -37,6 +38,11 @@ export interface EmulatorOptions {
   registryEvents?: 'all' | 'none';
   /** Seed of the fault-injection PRNG. */
   seed?: number;
+  /**
+   * Enforce a synthesized template's IAM: calls signed with an access key ID equal to one of its roles'
+   * logical IDs are evaluated against that role (403 AccessDeniedException when denied); other keys are unrestricted.
+   */
+  iam?: IamSettings;
 }
 
 /** A started emulator. */
@@ -69,6 +75,7 @@ const optionsSchema = z
     thingTypeDeletionDelayMs: z.number().min(0).optional(),
     registryEvents: z.enum(['all', 'none']).optional(),
     seed: z.number().int().optional(),
+    iam: IamSettingsSchema.optional(),
   })
   .strict();
 
@@ -81,13 +88,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     throttleRate: o.throttleRate ?? 0,
     latencyMs: o.latencyMs ?? 0,
   };
+  const accountId = o.accountId ?? '123456789012';
   const core = new EmulatorCore(
     settings,
     {
-      accountId: o.accountId ?? '123456789012',
+      accountId,
       thingTypeDeletionDelayMs: o.thingTypeDeletionDelayMs ?? 300_000,
       registryEvents: o.registryEvents ?? 'none',
       ...(o.seed !== undefined ? { seed: o.seed } : {}),
+      ...(o.iam !== undefined ? { authorizer: TemplateAuthorizer.fromSettings(o.iam, accountId) } : {}),
     },
     await CertificateIssuer.create(),
   );
@@ -130,6 +139,7 @@ export async function runEmulatorCommand(options: EmulatorOptions, print: (line:
   print(`listening on ${emulator.url}`);
   const o = { quotaScale: options.quotaScale ?? 1, faultRate: options.faultRate ?? 0, throttleRate: options.throttleRate ?? 0, latencyMs: options.latencyMs ?? 0 };
   print(`account ${options.accountId ?? '123456789012'}; quotaScale ${o.quotaScale}${o.quotaScale === 0 ? ' (quotas off)' : ''}; faultRate ${o.faultRate}; throttleRate ${o.throttleRate}; latencyMs ${o.latencyMs}`);
+  if (options.iam) print(`IAM: calls signed with a role's logical ID as access key are evaluated against that role of the template (stack region ${options.iam.stackRegion})`);
   print(`admin: ${emulator.url}/_emulator/{stats,dump?region=,events?region=,config} and POST ${emulator.url}/_emulator/reset?region=`);
   return emulator;
 }

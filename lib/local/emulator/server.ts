@@ -8,7 +8,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cloudTrailEvent } from './cloudtrail';
 import type { OperationContext, OperationTable } from './context';
-import { AwsError, internalFailure, invalidRequest, missingAuthenticationToken, serviceUnavailable, throttling, unknownOperation } from './errors';
+import type { TemplateAuthorizer } from '../iam/authorizer';
+import { AwsError, accessDenied, internalFailure, invalidRequest, missingAuthenticationToken, serviceUnavailable, throttling, unknownOperation } from './errors';
 import { EventHub } from './events';
 import type { CertificateIssuer } from './issuer';
 import { billingGroupOperations } from './operations/billing-groups';
@@ -38,6 +39,8 @@ export interface FixedSettings {
   thingTypeDeletionDelayMs: number;
   registryEvents: 'all' | 'none';
   seed?: number;
+  /** Evaluates calls signed with a template role's key against that role (see lib/local/iam). */
+  authorizer?: TemplateAuthorizer;
 }
 
 /** Counters of one operation in one region. */
@@ -47,6 +50,8 @@ export interface OperationCounts {
   faulted: number;
   /** Other error answers (validation, not found, conflicts…). */
   errors: number;
+  /** Of those errors, the AccessDeniedException answers (present once there is one). */
+  denied?: number;
 }
 
 /** Request counters, in total and by region and operation. */
@@ -209,6 +214,12 @@ export class EmulatorCore {
     };
     try {
       const input = buildInput(route, labels, search, req, body);
+      const denial = await this.fixed.authorizer?.authorize(accessKeyId, { operation: route.operation, input, region: regionName });
+      if (denial) {
+        counts.denied = (counts.denied ?? 0) + 1;
+        this.stats.total.denied = (this.stats.total.denied ?? 0) + 1;
+        throw accessDenied(denial.message);
+      }
       const handler = ALL_HANDLERS[route.operation] as NonNullable<OperationTable[string]>;
       const result = await handler(ctx, input);
       const responseBody = result.body ?? {};
