@@ -1,7 +1,7 @@
 /**
  * The CDK app: `npx cdk synth` / `npx cdk deploy --all`. Settings come from iot-registry-sync.config.json
  * (or `-c config=<path>`) and CDK context (`-c targetRegion=eu-west-1`); `-c nag=true` adds the cdk-nag
- * AwsSolutions checks. See docs/deploy.md.
+ * AwsSolutions checks. See the README's "Deploy to AWS".
  */
 import { App, Annotations, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';

@@ -3,6 +3,8 @@
  * AWS_PROFILE) or, with --endpoint, against any IoT-compatible endpoint such as the bundled emulator.
  */
 import '../lib/local/polyfills';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { runReconcileCommand } from './commands/reconcile';
 import { runSyncCommand } from './commands/sync';
@@ -12,6 +14,11 @@ import { runEmulatorCommand } from '../lib/local/emulator';
 import { readTemplateFile, stackRegionOf } from '../lib/local/iam';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+/** The version in package.json (read at run time: the CLI runs from the repository). */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+}
 
 const region = (value: string) => {
   if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(value)) throw new InvalidArgumentError(`"${value}" is not an AWS region such as us-east-1`);
@@ -39,6 +46,7 @@ const emulatorIam = (file: string | undefined, stackRegion: string | undefined) 
 
 const program = new Command()
   .name('iot-registry-sync')
+  .version(packageVersion(), '--version', 'print the version')
   .description('Keeps the AWS IoT Core registry of a secondary region identical to the primary.')
   .showHelpAfterError();
 

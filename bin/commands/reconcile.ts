@@ -109,7 +109,8 @@ export async function runReconcileCommand(options: ReconcileCommandOptions, ioOr
     if (options.viaStepFunctions !== undefined) outcome = await viaStepFunctions(options.viaStepFunctions, settings, options, io);
     else outcome = await inThisProcess(settings, options, io);
   } catch (error) {
-    io.print(options.json ? JSON.stringify({ error: { name: errorName(error), message: errorMessage(error) } }, null, 2) : `error: ${errorName(error)}: ${errorMessage(error)}`);
+    const name = errorName(error);
+    io.print(options.json ? JSON.stringify({ error: { name, message: errorMessage(error) } }, null, 2) : `error: ${name === 'Error' ? '' : `${name}: `}${errorMessage(error)}`);
     return 1;
   }
   const code = reconcileExitCode(outcome);

@@ -1,7 +1,8 @@
 /**
  * AWS IoT control-plane quotas: default transactions per second per API, per account and per region
- * (shared/reference/aws-facts.md §5, "best source" column; values marked UNCONFIRMED there are taken
- * as stated). One table for the adapter that paces at them, the emulator that enforces them and the
+ * (https://docs.aws.amazon.com/general/latest/gr/iot-core.html#throttling-limits; where the current page
+ * could not be read, the 2019 developer guide's throttling table and AWS IoT Builder Tools' notes, the
+ * values no source confirms today being taken as stated and marked in the project's AWS facts). One table for the adapter that paces at them, the emulator that enforces them and the
  * benchmarks that compute the bound they impose. Quotas are adjustable: scale them, per region.
  */
 

@@ -2,7 +2,7 @@
  * The command line as a user runs it: a separate process, real arguments, exit codes and output.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator, type RunningEmulator } from '../../lib/local/emulator';
@@ -99,6 +99,19 @@ describe('iot-registry-sync', () => {
     const run = await cli(['sync', '--event', '-', '--source-region', 'mars', '--target-region', 'eu-west-1']);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/--source-region.*"mars" is not an AWS region/);
+  });
+
+  it('prints the package version with --version', async () => {
+    const run = await cli(['--version']);
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim()).toBe((JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version);
+  });
+
+  it('says an argument error once, without an "Error:" prefix, and exits 1', async () => {
+    const run = await cli(['reconcile', '--source-region', 'us-east-1', '--target-region', 'us-east-1', '--endpoint', emulator.url]);
+    expect(run.code).toBe(1);
+    expect(`${run.stdout}${run.stderr}`).toContain('error: --source-region and --target-region must differ');
+    expect(`${run.stdout}${run.stderr}`).not.toContain('Error:');
   });
 
   it('demo builds a small fleet, syncs it through the state machine and ends in sync', async () => {
