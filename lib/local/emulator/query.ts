@@ -11,7 +11,6 @@
  * accept but this emulator does not is loud, never silently mis-evaluated.
  */
 import { invalidQuery } from './errors';
-import type { ThingRecord } from './state';
 
 /** One `field:value` condition. */
 export interface QueryTerm {
@@ -46,8 +45,15 @@ export function parseQuery(queryString: string): DynamicQuery {
 const matches = (actual: string | undefined, term: QueryTerm): boolean =>
   actual !== undefined && (term.prefix ? actual.startsWith(term.value) : actual === term.value);
 
+/** What a query reads of a thing (the registry's thing record has these fields). */
+export interface QueriedThing {
+  readonly name: string;
+  readonly typeName?: string;
+  readonly attributes: Readonly<Record<string, string>>;
+}
+
 /** Whether a thing satisfies every term of the query. */
-export function thingMatches(query: DynamicQuery, thing: ThingRecord): boolean {
+export function thingMatches(query: DynamicQuery, thing: QueriedThing): boolean {
   return query.terms.every((t) => {
     if (t.field === 'thingName') return matches(thing.name, t);
     if (t.field === 'thingTypeName') return matches(thing.typeName, t);
