@@ -606,7 +606,8 @@ function lambdaRole(scope: Construct, id: string, statements: iam.PolicyStatemen
   return role;
 }
 
-interface HandlerOptions {
+/** Options of {@link handlerFunction}. */
+export interface HandlerOptions {
   file: string;
   role: iam.Role;
   retention: logs.RetentionDays;
@@ -614,7 +615,8 @@ interface HandlerOptions {
   sizing: FunctionSizing;
 }
 
-function handlerFunction(scope: Construct, name: string, options: HandlerOptions): NodejsFunction {
+/** A bundled Node.js Lambda with its own log group, tracing and the given role. */
+export function handlerFunction(scope: Construct, name: string, options: HandlerOptions): NodejsFunction {
   const logGroup = new logs.LogGroup(scope, `${name}Logs`, { retention: options.retention });
   logGroup.grantWrite(options.role);
   return new NodejsFunction(scope, name, {
