@@ -93,8 +93,10 @@ program
   .option('--quota-scale <factor>', 'AWS default quotas multiplied by this (0: no quotas)', positiveNumber, 1)
   .option('--fault-rate <rate>', 'share of requests answered with a 5xx', positiveNumber, 0)
   .option('--latency-ms <ms>', 'latency added to every request', positiveNumber, 0)
+  .option('--mqtt-port <port>', 'also serve the MQTT data plane (TLS, client certificates) on this port (0: any free port)', (v: string) => (v === '0' ? 0 : positiveInteger(v)))
   .action(async (options) => {
-    await runEmulatorCommand(options, (line) => console.log(line));
+    const { mqttPort, ...rest } = options as { mqttPort?: number } & Record<string, unknown>;
+    await runEmulatorCommand({ ...rest, ...(mqttPort !== undefined ? { mqtt: { port: mqttPort } } : {}) }, (line) => console.log(line));
   });
 
 program.parseAsync().catch((error: Error) => {

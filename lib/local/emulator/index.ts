@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import type { EmulatorEvents } from './events';
+import { startDataPlane, type DataPlane } from './data-plane/broker';
 import { CertificateIssuer } from './issuer';
 import { EmulatorCore, type EmulatorStats, type RuntimeSettings } from './server';
 
@@ -14,6 +15,8 @@ export type { CloudTrailEnvelope, CloudTrailEvent, EmulatorEvent, EmulatorEvents
 export type { EmulatorStats, OperationCounts } from './server';
 export { DEFAULT_TPS, defaultTps } from './quotas';
 export { ROUTES } from './router';
+export type { DataPlane, Refusal } from './data-plane/broker';
+export { endpointAddress } from './operations/domain-configurations';
 
 /** How the emulator starts. */
 export interface EmulatorOptions {
@@ -37,6 +40,8 @@ export interface EmulatorOptions {
   registryEvents?: 'all' | 'none';
   /** Seed of the fault-injection PRNG. */
   seed?: number;
+  /** Also serve the MQTT data plane (TLS, client certificates) on this port (0: any free port). */
+  mqtt?: { port?: number; defaultRegion?: string };
 }
 
 /** A started emulator. */
@@ -54,6 +59,10 @@ export interface RunningEmulator {
   reset(region?: string): void;
   /** A JSON view of one region's registry (or all regions). */
   dump(region?: string): Record<string, unknown>;
+  /** The MQTT data plane, when `mqtt` was given. */
+  dataPlane?: DataPlane;
+  /** The emulator CA's certificate (PEM): it signs device and data-plane server certificates. */
+  caCertificatePem: string;
   close(): Promise<void>;
 }
 
@@ -69,6 +78,7 @@ const optionsSchema = z
     thingTypeDeletionDelayMs: z.number().min(0).optional(),
     registryEvents: z.enum(['all', 'none']).optional(),
     seed: z.number().int().optional(),
+    mqtt: z.object({ port: z.number().int().min(0).max(65535).optional(), defaultRegion: z.string().min(1).optional() }).strict().optional(),
   })
   .strict();
 
@@ -81,6 +91,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     throttleRate: o.throttleRate ?? 0,
     latencyMs: o.latencyMs ?? 0,
   };
+  const issuer = await CertificateIssuer.create();
   const core = new EmulatorCore(
     settings,
     {
@@ -89,7 +100,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       registryEvents: o.registryEvents ?? 'none',
       ...(o.seed !== undefined ? { seed: o.seed } : {}),
     },
-    await CertificateIssuer.create(),
+    issuer,
   );
   const server: Server = createServer({ keepAlive: true }, (req, res) => {
     core.handle(req, res).catch(() => {
@@ -107,6 +118,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   });
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
+  const dataPlane = o.mqtt
+    ? await startDataPlane(core, issuer, {
+        host,
+        port: o.mqtt.port ?? 0,
+        ...(o.mqtt.defaultRegion !== undefined ? { defaultRegion: o.mqtt.defaultRegion } : {}),
+      })
+    : undefined;
   return {
     url: `http://${urlHost}:${port}`,
     port,
@@ -116,11 +134,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     configure: (changes) => core.configure(changes),
     reset: (region) => core.reset(region),
     dump: (region) => core.dump(region),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    ...(dataPlane ? { dataPlane } : {}),
+    caCertificatePem: issuer.caCertificatePem,
+    close: async () => {
+      await dataPlane?.close();
+      await new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+    },
   };
 }
 
@@ -128,6 +150,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 export async function runEmulatorCommand(options: EmulatorOptions, print: (line: string) => void): Promise<RunningEmulator> {
   const emulator = await startEmulator({ port: 4566, ...options });
   print(`listening on ${emulator.url}`);
+  if (emulator.dataPlane) print(`mqtt listening on ${emulator.dataPlane.url}`);
   const o = { quotaScale: options.quotaScale ?? 1, faultRate: options.faultRate ?? 0, throttleRate: options.throttleRate ?? 0, latencyMs: options.latencyMs ?? 0 };
   print(`account ${options.accountId ?? '123456789012'}; quotaScale ${o.quotaScale}${o.quotaScale === 0 ? ' (quotas off)' : ''}; faultRate ${o.faultRate}; throttleRate ${o.throttleRate}; latencyMs ${o.latencyMs}`);
   print(`admin: ${emulator.url}/_emulator/{stats,dump?region=,events?region=,config} and POST ${emulator.url}/_emulator/reset?region=`);

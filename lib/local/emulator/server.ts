@@ -13,6 +13,7 @@ import { EventHub } from './events';
 import type { CertificateIssuer } from './issuer';
 import { billingGroupOperations } from './operations/billing-groups';
 import { certificateOperations } from './operations/certificates';
+import { domainConfigurationOperations } from './operations/domain-configurations';
 import { eventConfigurationOperations } from './operations/event-configurations';
 import { policyOperations } from './operations/policies';
 import { principalOperations } from './operations/principals';
@@ -64,6 +65,7 @@ const ALL_HANDLERS: OperationTable = {
   ...policyOperations,
   ...principalOperations,
   ...eventConfigurationOperations,
+  ...domainConfigurationOperations,
 };
 
 for (const r of ROUTES) {
@@ -141,6 +143,21 @@ export class EmulatorCore {
   dump(region?: string): Record<string, unknown> {
     if (region !== undefined) return dumpRegion(this.region(region));
     return Object.fromEntries([...this.regions.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, s]) => [name, dumpRegion(s)]));
+  }
+
+  /** The account every ARN uses. */
+  get accountId(): string {
+    return this.fixed.accountId;
+  }
+
+  /** The regions that hold state so far (the data plane looks names up in each). */
+  regionNames(): string[] {
+    return [...this.regions.keys()];
+  }
+
+  /** One region's live registry (created empty on first use); the data plane reads it. */
+  regionState(name: string): RegionState {
+    return this.region(name);
   }
 
   private region(name: string): RegionState {
@@ -274,6 +291,9 @@ export class EmulatorCore {
         case 'DELETE /_emulator/events':
           this.events.clearLog(region);
           return send(res, requestId, 200, {});
+        case 'GET /_emulator/ca':
+          // The CA a device trusts to reach the data plane (the emulator's stand-in for Amazon Root CA 1).
+          return send(res, requestId, 200, { caCertificatePem: this.issuer.caCertificatePem });
         case 'GET /_emulator/config':
           return send(res, requestId, 200, this.currentSettings());
         case 'POST /_emulator/config': {
