@@ -17,7 +17,7 @@ import {
   canaryTopic,
   FAILOVER_METRICS_NAMESPACE,
 } from '../lib/core/failover';
-import { mqttCanaryConnector } from './runtime/canary-connector';
+import { deviceCanaryConnector } from './runtime/canary-connector';
 
 const EnvironmentSchema = z.object({
   AWS_REGION: z.string().min(1),
@@ -89,7 +89,7 @@ function environmentDependencies(): CanaryDependencies {
       cached = CanarySecretSchema.parse(JSON.parse(value.SecretString ?? '{}'));
       return cached;
     },
-    connector: (secret) => mqttCanaryConnector({ host: env.IRS_CANARY_HOST, port: env.IRS_CANARY_PORT, servername: env.IRS_FAILOVER_DOMAIN, secret }),
+    connector: (secret) => deviceCanaryConnector({ host: env.IRS_CANARY_HOST, port: env.IRS_CANARY_PORT, serverName: env.IRS_FAILOVER_DOMAIN, secret }),
     metrics: canaryMetrics(env.AWS_REGION, env.IRS_FAILOVER_DOMAIN),
     log: (line) => console.log(line),
   };

@@ -1,13 +1,12 @@
 /**
- * The canary's connection: MQTT 3.1.1 over mutual TLS to one region's data endpoint, with SNI = the custom
- * domain (AWS IoT picks the domain configuration, hence the server certificate, by SNI) and ALPN
- * `x-amzn-mqtt-ca` on port 443, client ID = the thing name (policies use it).
+ * The canary's connection through the project's device client (lib/aws/mqtt-device.ts): MQTT over mutual
+ * TLS to one region's data endpoint with SNI = the custom domain (AWS IoT picks the domain configuration,
+ * hence the server certificate, by SNI), client ID = the thing name (its policy names it).
  * https://docs.aws.amazon.com/iot/latest/developerguide/transport-security.html
- * https://docs.aws.amazon.com/iot/latest/developerguide/protocols.html (port 443 needs that ALPN)
  */
-import mqtt from 'mqtt';
 import type { CanaryConnection, CanaryConnector } from '../../lib/aws/canary';
 import type { CanarySecret } from '../../lib/aws/canary-identity';
+import { connectDevice } from '../../lib/aws/mqtt-device';
 
 /** Where and as whom the canary connects. */
 export interface CanaryTarget {
@@ -15,55 +14,50 @@ export interface CanaryTarget {
   host: string;
   port: number;
   /** TLS server name: the custom domain. */
-  servername: string;
+  serverName: string;
   secret: CanarySecret;
   connectTimeoutMs?: number;
 }
 
-/** A connector for one region (mqtt.js over TLS). */
-export function mqttCanaryConnector(target: CanaryTarget): CanaryConnector {
-  return () =>
-    new Promise<CanaryConnection>((resolve, reject) => {
-      const client = mqtt.connect({
-        protocol: 'mqtts',
-        host: target.host,
-        port: target.port,
-        servername: target.servername,
-        clientId: target.secret.thingName,
-        cert: target.secret.certificatePem,
-        key: target.secret.privateKey,
-        ...(target.secret.caPem ? { ca: target.secret.caPem } : {}),
-        ...(target.port === 443 ? { ALPNProtocols: ['x-amzn-mqtt-ca'] } : {}),
-        protocolVersion: 4,
-        clean: true,
-        reconnectPeriod: 0,
-        connectTimeout: target.connectTimeoutMs ?? 10_000,
-      });
-      const fail = (error: Error) => {
-        client.end(true);
-        reject(error);
-      };
-      client.once('error', fail);
-      client.once('close', () => fail(new Error('connection closed before CONNACK')));
-      client.once('connect', () => {
-        client.removeAllListeners('error');
-        client.removeAllListeners('close');
-        client.on('error', () => undefined);
-        resolve({
-          subscribe: async (topic) => {
-            const granted = await client.subscribeAsync(topic, { qos: 1 });
-            if (granted.some((g) => g.qos === 128)) throw new Error(`subscription to ${topic} refused (SUBACK 0x80)`);
-          },
-          publish: async (topic, payload) => {
-            await client.publishAsync(topic, payload, { qos: 1 });
-          },
-          onMessage: (listener) => {
-            const handler = (topic: string, payload: Buffer) => listener(topic, payload.toString('utf8'));
-            client.on('message', handler);
-            return () => client.off('message', handler);
-          },
-          close: () => client.endAsync(),
-        });
-      });
-    });
+/** A connector for one region; a refused connection rejects with the refusal's kind and message. */
+export function deviceCanaryConnector(target: CanaryTarget): CanaryConnector {
+  return async () => {
+    const result = await connectDevice(
+      { host: target.host, port: target.port, serverName: target.serverName, ...(target.secret.caPem ? { caPem: target.secret.caPem } : {}) },
+      { clientId: target.secret.thingName, certificatePem: target.secret.certificatePem, privateKeyPem: target.secret.privateKey },
+      { timeoutMs: target.connectTimeoutMs ?? 10_000 },
+    );
+    if (!result.ok) throw new Error(`${result.failure.kind}: ${result.failure.message}`);
+    const device = result.device;
+    const listeners = new Set<(topic: string, payload: string) => void>();
+    let pump: Promise<void> | undefined;
+    let topicOfInterest: string | undefined;
+    // The device client hands out messages per topic; the canary listens on its one topic.
+    const startPump = (topic: string) => {
+      pump ??= (async () => {
+        while (device.connected) {
+          const message = await device.nextMessage(topic, 1000);
+          if (message) for (const l of listeners) l(message.topic, message.payload.toString('utf8'));
+        }
+      })();
+    };
+    const connection: CanaryConnection = {
+      subscribe: async (topic) => {
+        if (!(await device.subscribe(topic))) throw new Error(`subscription to ${topic} refused (SUBACK 0x80)`);
+        topicOfInterest = topic;
+        startPump(topic);
+      },
+      publish: (topic, payload) => device.publish(topic, payload),
+      onMessage: (listener) => {
+        listeners.add(listener);
+        if (topicOfInterest) startPump(topicOfInterest);
+        return () => listeners.delete(listener);
+      },
+      close: async () => {
+        await device.disconnect();
+        await pump;
+      },
+    };
+    return connection;
+  };
 }
