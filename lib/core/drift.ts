@@ -23,6 +23,7 @@ import type { RegistrySnapshot, ThingGroup } from './model';
 import { policyAttachmentKey, thingPrincipalKey } from './model';
 import { DIFFERENCE_KINDS, type DifferenceKind } from './keys';
 import { diff, type Change, type Difference, type DiffContext, type FieldDifference, type GroupMembershipDifference } from './diff';
+import type { QuotaComparison } from './quota-readiness';
 
 /** How ready one device is. */
 export type DeviceStatus = 'ready' | 'not-ready' | 'not-applicable';
@@ -90,6 +91,8 @@ export interface DriftReport {
   /** What the read could not compare, and similar caveats. */
   notes: string[];
   reading?: ReadingStats;
+  /** Applied IoT Core quotas compared between the regions (./quota-readiness), when read. */
+  quotas?: QuotaComparison;
 }
 
 /** Input of {@link buildDriftReport}. */
