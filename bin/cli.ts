@@ -8,6 +8,7 @@ import { runReconcileCommand } from './commands/reconcile';
 import { runSyncCommand } from './commands/sync';
 import { runDemoCommand } from './commands/demo';
 import { registerDriftCommand } from './commands/drift';
+import { registerFailoverCommand } from './commands/failover';
 import { runEmulatorCommand } from '../lib/local/emulator';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -71,6 +72,8 @@ regionsAndEndpoint(
   });
 
 registerDriftCommand(regionsAndEndpoint(program.command('drift')));
+
+registerFailoverCommand(program, region);
 
 program
   .command('demo')
