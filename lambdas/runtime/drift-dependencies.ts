@@ -4,6 +4,7 @@
  * container from IRS_* variables. Tests and local runs pass their own.
  */
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { DRIFT_SERVICE_NAME } from '../../lib/core/failover';
 import { z } from 'zod';
 import { jsonLinesLogger, type Logger } from '../../lib/core/logger';
 import type { DriftChunkLimits, DriftRegion, DriftSide, DriftStore } from '../../lib/core/drift-read';
@@ -74,7 +75,7 @@ export function environmentDriftDependencies(): DriftDependencies {
       eventBusName: env.IRS_EVENT_BUS_NAME,
       metrics: new Metrics({
         namespace: DRIFT_METRICS_NAMESPACE,
-        serviceName: 'drift-report',
+        serviceName: DRIFT_SERVICE_NAME,
         defaultDimensions: { SourceRegion: env.IRS_SOURCE_REGION, TargetRegion: env.IRS_TARGET_REGION },
       }),
       ...(env.IRS_RECONCILE_STATE_MACHINE_ARN === undefined

@@ -25,6 +25,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { z } from 'zod';
+import { readinessMetricDimensions } from '../core/failover';
 import { CLOUDTRAIL_RULE_PATTERN, REGISTRY_RULE_PATTERN } from '../events/rule-pattern';
 import { FUNCTION_SIZING, type FunctionSizing } from './function-sizing';
 import { acknowledge, acknowledgeWildcardResources } from './nag-acknowledgements';
@@ -562,7 +563,8 @@ export class IotRegistrySync extends Construct {
       metric: new cloudwatch.Metric({
         namespace: 'IotRegistrySync',
         metricName: 'ReadinessPercent',
-        dimensionsMap: { SourceRegion: this.settings.sourceRegion, TargetRegion: this.settings.targetRegion },
+        // Every dimension of the EMF record, `service` (Powertools' serviceName) included: a subset sees no data.
+        dimensionsMap: readinessMetricDimensions(this.settings.sourceRegion, this.settings.targetRegion),
         statistic: 'Minimum',
         period: Duration.hours(24),
       }),

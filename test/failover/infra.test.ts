@@ -156,6 +156,12 @@ describe('failover stacks', () => {
     expect(dimensions).toEqual(readinessMetricDimensions('us-east-1', 'us-west-2'));
   });
 
+  it('fixes the drift job’s own readiness alarm to the full dimension set of its EMF record (service included)', () => {
+    const alarm = only(Template.fromStack(plain.main), 'AWS::CloudWatch::Alarm', { Properties: { MetricName: 'ReadinessPercent' } });
+    const dimensions = Object.fromEntries((alarm.Dimensions as { Name: string; Value: string }[]).map((d) => [d.Name, d.Value]));
+    expect(dimensions).toEqual(readinessMetricDimensions('us-east-1', 'us-west-2'));
+  });
+
   it('makes PRIMARY follow the primary canary alarm and SECONDARY the secondary canary AND readiness', () => {
     const checks = t.dns.findResources('AWS::Route53::HealthCheck');
     const byId = (prefix: string) => Object.entries(checks).find(([id]) => id.startsWith(`FailoverDns${prefix}`))!;
