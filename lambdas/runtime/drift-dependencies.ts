@@ -5,6 +5,8 @@
  */
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DRIFT_SERVICE_NAME } from '../../lib/core/failover';
+import type { QuotaComparison } from '../../lib/core/quota-readiness';
+import { compareRegionQuotas, createServiceQuotasClient } from '../../lib/aws/service-quotas';
 import { z } from 'zod';
 import { jsonLinesLogger, type Logger } from '../../lib/core/logger';
 import type { DriftChunkLimits, DriftRegion, DriftSide, DriftStore } from '../../lib/core/drift-read';
@@ -51,6 +53,8 @@ export interface DriftDependencies {
   logger: Logger;
   limits?: Partial<DriftChunkLimits>;
   now?: () => Date;
+  /** Compares the applied IoT Core quotas of both regions (the report's Quotas section); none: not compared. */
+  quotas?: () => Promise<QuotaComparison>;
 }
 
 let fromEnvironment: DriftDependencies | undefined;
@@ -82,6 +86,11 @@ export function environmentDriftDependencies(): DriftDependencies {
         ? {}
         : { reconcile: { starter: createStepFunctionsStarter(), stateMachineArn: env.IRS_RECONCILE_STATE_MACHINE_ARN } }),
       logger,
+      quotas: () =>
+        compareRegionQuotas(
+          createServiceQuotasClient(env.IRS_SOURCE_REGION, env.IRS_IOT_ENDPOINT),
+          createServiceQuotasClient(env.IRS_TARGET_REGION, env.IRS_IOT_ENDPOINT, env.IRS_TARGET_ROLE_ARN),
+        ),
     };
   }
   return fromEnvironment;

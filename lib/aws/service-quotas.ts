@@ -7,11 +7,13 @@
  */
 import { GetServiceQuotaCommand, ListServiceQuotasCommand, NoSuchResourceException, ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { compareQuotas, IOT_CORE_SERVICE_CODE, type QuotaComparison, type QuotaValue } from '../core/quota-readiness';
-import { isLoopbackUrl, staticCredentialsFor } from './clients';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import { isLoopbackUrl, ROLE_SESSION_NAME, staticCredentialsFor } from './clients';
 
-/** A Service Quotas client for a region (the emulator's when `endpoint` is given). */
-export function createServiceQuotasClient(region: string, endpoint?: string): ServiceQuotasClient {
-  const credentials = endpoint !== undefined && isLoopbackUrl(endpoint) ? staticCredentialsFor({ region, endpoint }, process.env) : undefined;
+/** A Service Quotas client for a region (the emulator's when `endpoint` is given; through `roleArn` when given). */
+export function createServiceQuotasClient(region: string, endpoint?: string, roleArn?: string): ServiceQuotasClient {
+  const local = endpoint !== undefined && isLoopbackUrl(endpoint) ? staticCredentialsFor({ region, endpoint }, process.env) : undefined;
+  const credentials = roleArn === undefined ? local : fromTemporaryCredentials({ params: { RoleArn: roleArn, RoleSessionName: ROLE_SESSION_NAME }, ...(local ? { masterCredentials: local } : {}) });
   return new ServiceQuotasClient({ region, ...(endpoint === undefined ? {} : { endpoint }), ...(credentials ? { credentials } : {}), maxAttempts: 3 });
 }
 

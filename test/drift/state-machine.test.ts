@@ -17,6 +17,7 @@ import * as readChunk from '../../lambdas/drift-read-chunk';
 import * as finishDrift from '../../lambdas/drift-finish';
 import { DRIFT_METRICS_NAMESPACE, type DriftDependencies } from '../../lambdas/runtime/drift-dependencies';
 import { ACCOUNT, SOURCE, TARGET, startSyncedFleet, type SyncedFleet } from './emulator-fleet';
+import { compareRegionQuotas, createServiceQuotasClient } from '../../lib/aws/service-quotas';
 
 const DEVICES = 12;
 const SUBSTITUTIONS = {
@@ -38,7 +39,7 @@ afterAll(async () => {
 });
 
 /** One local drift job: its dependencies, with everything it emits kept in memory. */
-function job(options: { listings?: (l: DriftListings) => DriftListings } = {}) {
+function job(options: { listings?: (l: DriftListings) => DriftListings; quotas?: DriftDependencies['quotas'] } = {}) {
   const region = (name: string) => {
     const r = createDriftRegistry({ region: name, endpoint: f.emulator.url, accountId: ACCOUNT, quotas: { scale: 0 }, logger: silentLogger });
     return { reader: r.registry, listings: options.listings ? options.listings(r.listings) : r.listings };
@@ -62,6 +63,7 @@ function job(options: { listings?: (l: DriftListings) => DriftListings } = {}) {
     // Small chunks, so every stream loops.
     limits: { things: 5, certificates: 5, policies: 5, memberships: 5 },
     now: () => new Date('2026-11-23T06:00:00.000Z'),
+    ...(options.quotas ? { quotas: options.quotas } : {}),
   };
   const handlers = {
     ReadChunk: readChunk.createHandler(deps),
@@ -169,5 +171,25 @@ describe('the drift state machine, locally against the emulator', () => {
     expect(execution).toMatchObject({ status: 'FAILED', error: 'AccessDeniedError' });
     expect(j.failures).toEqual([expect.objectContaining({ error: expect.objectContaining({ Error: 'AccessDeniedError' }) })]);
     expect(j.events).toEqual([]);
+  });
+  it('puts both regions’ IoT Core quotas in the report, a lower one listed, and an unreadable one as a note', async () => {
+    await fetch(`${f.emulator.url}/_emulator/service-quotas?region=${TARGET}`, { method: 'POST', body: JSON.stringify({ 'L-CA7D4E3E': 5 }) });
+    try {
+      const quotas = () => compareRegionQuotas(createServiceQuotasClient(SOURCE, f.emulator.url), createServiceQuotasClient(TARGET, f.emulator.url));
+      const j = job({ quotas });
+      const { execution } = await j.run();
+      const output = execution.output as finishDrift.DriftOutcome;
+      const report = JSON.parse((await j.store.get(`drift/reports/${output.runId}/report.json`)) as string) as DriftReport;
+      expect(report.quotas?.lower).toEqual([expect.objectContaining({ code: 'L-CA7D4E3E', source: 15, target: 5 })]);
+      expect(await j.store.get('drift/latest/report.html')).toContain('<section id="quotas">');
+
+      const failing = job({ quotas: async () => Promise.reject(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' })) });
+      const again = (await failing.run()).execution;
+      expect(again.status).toBe('SUCCEEDED');
+      const noted = JSON.parse((await failing.store.get(`drift/reports/${(again.output as finishDrift.DriftOutcome).runId}/report.json`)) as string) as DriftReport;
+      expect(noted.notes).toContain('IoT Core quotas not compared: AccessDeniedException: not authorized');
+    } finally {
+      await fetch(`${f.emulator.url}/_emulator/service-quotas`, { method: 'DELETE' });
+    }
   });
 });

@@ -162,6 +162,20 @@ describe('failover stacks', () => {
     expect(dimensions).toEqual(readinessMetricDimensions('us-east-1', 'us-west-2'));
   });
 
+  it('lets the drift job read the IoT Core quotas of both regions, and nothing else of Service Quotas', () => {
+    const main = Template.fromStack(plain.main);
+    const quotaStatements = Object.entries(main.findResources('AWS::IAM::Policy'))
+      .flatMap(([id, p]) => ((p.Properties as Json).PolicyDocument as { Statement: { Action: string | string[]; Condition?: Json }[] }).Statement.map((s) => ({ id, ...s })))
+      .filter((s) => [s.Action].flat().some((a) => a.startsWith('servicequotas:')));
+    expect(quotaStatements).toEqual([
+      expect.objectContaining({
+        id: expect.stringContaining('DriftFinishRole'),
+        Action: ['servicequotas:ListServiceQuotas', 'servicequotas:GetServiceQuota'],
+        Condition: { StringEquals: { 'aws:RequestedRegion': ['us-east-1', 'us-west-2'] } },
+      }),
+    ]);
+  });
+
   it('makes PRIMARY follow the primary canary alarm and SECONDARY the secondary canary AND readiness', () => {
     const checks = t.dns.findResources('AWS::Route53::HealthCheck');
     const byId = (prefix: string) => Object.entries(checks).find(([id]) => id.startsWith(`FailoverDns${prefix}`))!;
