@@ -96,9 +96,22 @@ export class ConnectedDevice {
     return this.client.connected;
   }
 
-  /** Publishes (QoS 1 by default: resolves on PUBACK; rejects when the server closes the connection). */
+  /**
+   * Publishes (QoS 1 by default: resolves on PUBACK). Rejects when the server closes the connection
+   * instead, which is how AWS answers an unauthorized publish on MQTT 3.1.1.
+   */
   async publish(topic: string, payload: string | Buffer, qos: 0 | 1 = 1): Promise<void> {
-    await this.client.publishAsync(topic, payload, { qos });
+    if (!this.client.connected) throw new Error('not connected');
+    let onClose: (() => void) | undefined;
+    const closed = new Promise<never>((_, reject) => {
+      onClose = () => reject(new Error('the server closed the connection'));
+      this.client.once('close', onClose);
+    });
+    try {
+      await Promise.race([this.client.publishAsync(topic, payload, { qos }), closed]);
+    } finally {
+      if (onClose) this.client.off('close', onClose);
+    }
   }
 
   /** Subscribes; resolves with whether the server granted the filter (SUBACK other than 0x80). */
@@ -141,9 +154,10 @@ export class ConnectedDevice {
     return new Promise((resolve) => this.client.once('close', () => resolve()));
   }
 
-  /** Sends DISCONNECT and closes. */
+  /** Sends DISCONNECT and closes (or just closes, when the server already has). */
   async disconnect(): Promise<void> {
-    await this.client.endAsync();
+    // A graceful end waits for in-flight QoS 1 messages, which never complete on a closed connection.
+    await this.client.endAsync(!this.client.connected);
   }
 }
 

@@ -5,6 +5,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import {
   evaluateIotAction,
+  type ConnectRefusalReason,
   groupsWithAncestors,
   type ConnectionFacts,
   type IotDataAction,
@@ -17,19 +18,7 @@ import type { RegionState } from '../state';
 const AWS_ENDPOINT = /^[a-z0-9-]+\.iot\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com$/i;
 
 /** Why a connection was refused; the drill reports the same words. */
-export type RefusalReason =
-  | 'no SNI'
-  | 'unknown SNI name'
-  | 'domain configuration disabled'
-  | 'no client certificate'
-  | 'certificate not registered'
-  | 'certificate INACTIVE'
-  | 'certificate REVOKED'
-  | 'certificate not ACTIVE'
-  | 'CA certificate not ACTIVE'
-  | 'region unavailable'
-  | 'no policy allows iot:Connect for this client'
-  | 'a policy denies iot:Connect for this client';
+export type RefusalReason = ConnectRefusalReason;
 
 /** The region an SNI host name reaches, or the reason it reaches none. */
 export function regionForServerName(
