@@ -176,9 +176,7 @@ export async function startDataPlane(registry: RegistryView, issuer: Certificate
       refuse({ region, ...(serverName ? { serverName } : {}), reason: 'region unavailable' });
       return void socket.destroy();
     }
-    const peer = socket.getPeerCertificate();
-    const der = peer && 'raw' in peer ? peer.raw : undefined;
-    const cert = authenticateCertificate(registry.regionState(region), der, serverName !== undefined);
+    const cert = authenticateCertificate(registry.regionState(region), socket.getPeerX509Certificate(), serverName !== undefined);
     if ('refused' in cert) {
       refuse({ region, ...(serverName ? { serverName } : {}), ...(cert.certificateId ? { certificateId: cert.certificateId } : {}), reason: cert.refused });
       return void socket.destroy();
