@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   const primary = client(PRIMARY);
   const secondary = client(SECONDARY);
   try {
-    const devices = await createDrillFleet({ primary: { client: primary, region: PRIMARY }, secondary: { client: secondary, region: SECONDARY } }, ACCOUNT, 'bench', DEVICES, 32);
+    const devices = await createDrillFleet({ primary: { client: primary, region: PRIMARY }, secondary: { client: secondary, region: SECONDARY } }, ACCOUNT, 'bench', DEVICES, 16);
     const canary = await primary.send(new CreateKeysAndCertificateCommand({ setAsActive: true }));
     await primary.send(new CreateThingCommand({ thingName: 'canary' }));
     await primary.send(new AttachThingPrincipalCommand({ thingName: 'canary', principal: canary.certificateArn! }));

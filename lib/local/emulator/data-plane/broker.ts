@@ -154,6 +154,12 @@ export async function startDataPlane(registry: RegistryView, issuer: Certificate
     // Client certificates are judged against the registry below, not against a trust store.
     rejectUnauthorized: false,
     SNICallback: (name, cb) => {
+      // A stopped region's data plane does not answer: abort at the ClientHello, before any handshake work.
+      const target = regionForServerName(name, regionsMap(), options.defaultRegion);
+      if ('region' in target && unavailable.has(target.region)) {
+        refuse({ region: target.region, serverName: name, reason: 'region unavailable' });
+        return cb(new Error(`${target.region} unavailable`));
+      }
       contextFor(name).then(
         (ctx) => cb(null, ctx),
         (err: Error) => cb(err),
