@@ -9,6 +9,7 @@ import { runSyncCommand } from './commands/sync';
 import { runDemoCommand } from './commands/demo';
 import { registerDriftCommand } from './commands/drift';
 import { registerFailoverCommand } from './commands/failover';
+import { runDrillCommand } from './commands/drill';
 import { runEmulatorCommand } from '../lib/local/emulator';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -74,6 +75,23 @@ regionsAndEndpoint(
 registerDriftCommand(regionsAndEndpoint(program.command('drift')));
 
 registerFailoverCommand(program, region);
+
+program
+  .command('drill')
+  .description("Connect every device of a fleet file to one region's data plane; report each refused device and why.")
+  .requiredOption('--devices-file <file>', 'JSON array of { thingName, clientId, certificatePem, privateKey }')
+  .requiredOption('--region <region>', 'the region whose data plane the devices connect to', region)
+  .option('--endpoint <url>', 'IoT control-plane endpoint (e.g. the local emulator); default: AWS')
+  .option('--mqtt-endpoint <url>', 'mqtts://HOST:PORT to open (required with --endpoint); default: the SNI name, port 8883')
+  .option('--domain <name>', "SNI name: a custom domain of a domain configuration; default: the region's iot:Data-ATS endpoint")
+  .option('--ca-file <pem>', 'CA to trust for the server certificate; default: the system roots (the emulator CA with a loopback --endpoint)')
+  .option('--publish <topic>', 'publish one QoS 1 message here after connecting ({clientId} is replaced)')
+  .option('--concurrency <n>', 'devices connecting at once', positiveInteger, 10)
+  .option('--timeout-ms <ms>', 'per-connection timeout', positiveInteger, 10_000)
+  .option('--json', 'print { region, devices, connected, refused: [{ thingName, reason }] } as JSON', false)
+  .action(async (options) => {
+    process.exitCode = await runDrillCommand(options);
+  });
 
 program
   .command('demo')

@@ -5,7 +5,10 @@
  * reason: the drill asks the registry for that. The private key is used for the handshake only and is
  * never logged or kept beyond the client's TLS options.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import { fullJitterDelayMs, type BackoffPolicy } from '../core/backoff';
 
 /** Where a device connects. */
 export interface DeviceEndpoint {
@@ -96,9 +99,22 @@ export class ConnectedDevice {
     return this.client.connected;
   }
 
-  /** Publishes (QoS 1 by default: resolves on PUBACK; rejects when the server closes the connection). */
+  /**
+   * Publishes (QoS 1 by default: resolves on PUBACK). Rejects when the server closes the connection
+   * instead, which is how AWS answers an unauthorized publish on MQTT 3.1.1.
+   */
   async publish(topic: string, payload: string | Buffer, qos: 0 | 1 = 1): Promise<void> {
-    await this.client.publishAsync(topic, payload, { qos });
+    if (!this.client.connected) throw new Error('not connected');
+    let onClose: (() => void) | undefined;
+    const closed = new Promise<never>((_, reject) => {
+      onClose = () => reject(new Error('the server closed the connection'));
+      this.client.once('close', onClose);
+    });
+    try {
+      await Promise.race([this.client.publishAsync(topic, payload, { qos }), closed]);
+    } finally {
+      if (onClose) this.client.off('close', onClose);
+    }
   }
 
   /** Subscribes; resolves with whether the server granted the filter (SUBACK other than 0x80). */
@@ -141,9 +157,10 @@ export class ConnectedDevice {
     return new Promise((resolve) => this.client.once('close', () => resolve()));
   }
 
-  /** Sends DISCONNECT and closes. */
+  /** Sends DISCONNECT and closes (or just closes, when the server already has). */
   async disconnect(): Promise<void> {
-    await this.client.endAsync();
+    // A graceful end waits for in-flight QoS 1 messages, which never complete on a closed connection.
+    await this.client.endAsync(!this.client.connected);
   }
 }
 
@@ -151,6 +168,23 @@ export class ConnectedDevice {
 export type ConnectResult = { ok: true; device: ConnectedDevice; connectMs: number } | { ok: false; failure: ConnectFailure; connectMs: number };
 
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_HAS_EXPIRED']);
+
+/**
+ * One TLS context per identity and trusted CA, reused by reconnections (parsing the key and CA costs
+ * more than the handshake). Held weakly: it goes with the identity object.
+ */
+const contexts = new WeakMap<DeviceIdentity, Map<string, SecureContext>>();
+function secureContextFor(identity: DeviceIdentity, caPem: string | undefined): SecureContext {
+  let byCa = contexts.get(identity);
+  if (!byCa) contexts.set(identity, (byCa = new Map()));
+  const key = caPem ?? '';
+  let context = byCa.get(key);
+  if (!context) {
+    context = createSecureContext({ cert: identity.certificatePem, key: identity.privateKeyPem, ...(caPem !== undefined ? { ca: caPem } : {}) });
+    byCa.set(key, context);
+  }
+  return context;
+}
 
 /** Connects once (no automatic reconnect) and classifies a refusal. */
 export function connectDevice(endpoint: DeviceEndpoint, identity: DeviceIdentity, options: ConnectOptions = {}): Promise<ConnectResult> {
@@ -161,9 +195,6 @@ export function connectDevice(endpoint: DeviceEndpoint, identity: DeviceIdentity
     host: endpoint.host,
     port: endpoint.port,
     clientId: identity.clientId,
-    cert: identity.certificatePem,
-    key: identity.privateKeyPem,
-    ...(endpoint.caPem !== undefined ? { ca: endpoint.caPem } : {}),
     ...(endpoint.serverName !== undefined ? { servername: endpoint.serverName } : {}),
     protocolVersion: options.protocolVersion ?? 4,
     keepalive: options.keepaliveSeconds ?? 60,
@@ -171,6 +202,8 @@ export function connectDevice(endpoint: DeviceEndpoint, identity: DeviceIdentity
     reconnectPeriod: 0,
     connectTimeout: timeoutMs,
   };
+  // mqtt.js hands its options to tls.connect, which takes a prepared context (not in mqtt's typings).
+  Object.assign(clientOptions, { secureContext: secureContextFor(identity, endpoint.caPem) });
   return new Promise((resolve) => {
     const client = connect(clientOptions);
     let settled = false;
@@ -201,4 +234,33 @@ export function connectDevice(endpoint: DeviceEndpoint, identity: DeviceIdentity
       finish({ ok: false, failure: { kind: 'closed', message: `the server closed the connection before CONNACK${detail}` }, connectMs: elapsed() });
     });
   });
+}
+
+/** The outcome of {@link connectWithBackoff}. */
+export interface ReconnectResult {
+  device: ConnectedDevice;
+  attempts: number;
+  /** The endpoint that finally accepted. */
+  endpoint: DeviceEndpoint;
+}
+
+/**
+ * Connects, retrying with capped exponential backoff and full jitter; `resolveEndpoint` is asked again
+ * before every attempt (a DNS name whose answer may flip). Gives up after `maxAttempts` or on `signal`.
+ */
+export async function connectWithBackoff(
+  resolveEndpoint: () => DeviceEndpoint,
+  identity: DeviceIdentity,
+  backoff: BackoffPolicy & { maxAttempts: number },
+  options: ConnectOptions & { signal?: AbortSignal; random?: () => number } = {},
+): Promise<ReconnectResult> {
+  let last: ConnectFailure | undefined;
+  for (let attempt = 0; attempt < backoff.maxAttempts; attempt++) {
+    if (attempt > 0) await sleep(fullJitterDelayMs(backoff, attempt - 1, options.random), undefined, options.signal ? { signal: options.signal } : {});
+    const endpoint = resolveEndpoint();
+    const result = await connectDevice(endpoint, identity, options);
+    if (result.ok) return { device: result.device, attempts: attempt + 1, endpoint };
+    last = result.failure;
+  }
+  throw new Error(`${identity.clientId}: no connection after ${backoff.maxAttempts} attempts (last: ${last?.kind}: ${last?.message})`);
 }

@@ -16,6 +16,24 @@
  */
 import { runUnsafeSimulation } from '@cloud-copilot/iam-simulate';
 
+/**
+ * Why a device cannot connect. The emulator's data plane refuses with these words and the drill,
+ * which only sees a closed connection or a CONNACK, diagnoses the same words from the registry.
+ */
+export type ConnectRefusalReason =
+  | 'no SNI'
+  | 'unknown SNI name'
+  | 'domain configuration disabled'
+  | 'no client certificate'
+  | 'certificate not registered'
+  | 'certificate INACTIVE'
+  | 'certificate REVOKED'
+  | 'certificate not ACTIVE'
+  | 'CA certificate not ACTIVE'
+  | 'region unavailable'
+  | 'no policy allows iot:Connect for this client'
+  | 'a policy denies iot:Connect for this client';
+
 /** The data-plane actions the emulator authorizes. */
 export type IotDataAction = 'iot:Connect' | 'iot:Publish' | 'iot:Receive' | 'iot:Subscribe';
 

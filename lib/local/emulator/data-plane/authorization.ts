@@ -2,9 +2,10 @@
  * What the data plane asks the region's registry: which region an SNI name reaches, whether a client
  * certificate may connect (authentication), and which policies apply to a connection (authorization).
  */
-import { createHash, X509Certificate } from 'node:crypto';
+import { createHash, type X509Certificate } from 'node:crypto';
 import {
   evaluateIotAction,
+  type ConnectRefusalReason,
   groupsWithAncestors,
   type ConnectionFacts,
   type IotDataAction,
@@ -17,19 +18,7 @@ import type { RegionState } from '../state';
 const AWS_ENDPOINT = /^[a-z0-9-]+\.iot\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com$/i;
 
 /** Why a connection was refused; the drill reports the same words. */
-export type RefusalReason =
-  | 'no SNI'
-  | 'unknown SNI name'
-  | 'domain configuration disabled'
-  | 'no client certificate'
-  | 'certificate not registered'
-  | 'certificate INACTIVE'
-  | 'certificate REVOKED'
-  | 'certificate not ACTIVE'
-  | 'CA certificate not ACTIVE'
-  | 'region unavailable'
-  | 'no policy allows iot:Connect for this client'
-  | 'a policy denies iot:Connect for this client';
+export type RefusalReason = ConnectRefusalReason;
 
 /** The region an SNI host name reaches, or the reason it reaches none. */
 export function regionForServerName(
@@ -78,11 +67,11 @@ const dn = (text: string): Record<string, string> => {
  */
 export function authenticateCertificate(
   state: RegionState,
-  der: Buffer | undefined,
+  peer: X509Certificate | undefined,
   hadSni: boolean,
 ): AuthenticatedCertificate | { refused: RefusalReason; certificateId?: string } {
-  if (der === undefined || der.length === 0) return { refused: 'no client certificate' };
-  const id = createHash('sha256').update(der).digest('hex');
+  if (peer === undefined) return { refused: 'no client certificate' };
+  const id = createHash('sha256').update(peer.raw).digest('hex');
   const refused = (reason: RefusalReason) => ({ refused: reason, certificateId: id });
   const record = state.certificates.get(id);
   if (!record) return refused('certificate not registered');
@@ -94,8 +83,7 @@ export function authenticateCertificate(
     const ca = state.caCertificates.get(record.caCertificateId);
     if (ca?.status !== 'ACTIVE') return refused('CA certificate not ACTIVE');
   }
-  const parsed = new X509Certificate(der);
-  return { id, arn: record.arn, subject: dn(parsed.subject), issuer: dn(parsed.issuer), serialNumber: parsed.serialNumber };
+  return { id, arn: record.arn, subject: dn(peer.subject), issuer: dn(peer.issuer), serialNumber: peer.serialNumber };
 }
 
 /** The registry facts of a connection (the thing named like the client ID, if any). */

@@ -154,6 +154,12 @@ export async function startDataPlane(registry: RegistryView, issuer: Certificate
     // Client certificates are judged against the registry below, not against a trust store.
     rejectUnauthorized: false,
     SNICallback: (name, cb) => {
+      // A stopped region's data plane does not answer: abort at the ClientHello, before any handshake work.
+      const target = regionForServerName(name, regionsMap(), options.defaultRegion);
+      if ('region' in target && unavailable.has(target.region)) {
+        refuse({ region: target.region, serverName: name, reason: 'region unavailable' });
+        return cb(new Error(`${target.region} unavailable`));
+      }
       contextFor(name).then(
         (ctx) => cb(null, ctx),
         (err: Error) => cb(err),
@@ -176,9 +182,7 @@ export async function startDataPlane(registry: RegistryView, issuer: Certificate
       refuse({ region, ...(serverName ? { serverName } : {}), reason: 'region unavailable' });
       return void socket.destroy();
     }
-    const peer = socket.getPeerCertificate();
-    const der = peer && 'raw' in peer ? peer.raw : undefined;
-    const cert = authenticateCertificate(registry.regionState(region), der, serverName !== undefined);
+    const cert = authenticateCertificate(registry.regionState(region), socket.getPeerX509Certificate(), serverName !== undefined);
     if ('refused' in cert) {
       refuse({ region, ...(serverName ? { serverName } : {}), ...(cert.certificateId ? { certificateId: cert.certificateId } : {}), reason: cert.refused });
       return void socket.destroy();
