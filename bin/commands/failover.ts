@@ -9,6 +9,7 @@ import { Route53RecoveryClusterClient } from '@aws-sdk/client-route53-recovery-c
 import { Option, type Command } from 'commander';
 import { FlipRefusedError, flipRoutingControls, readFailoverStatus, type ClusterEndpoint, type FailoverClients, type FlipResult } from '../../lib/aws/failover';
 import { createServiceQuotasClient } from '../../lib/aws/service-quotas';
+import { createIotClient } from '../../lib/aws/clients';
 import { failoverExitCode, type FailoverStatus } from '../../lib/core/failover-status';
 import { describeLowerQuota } from '../../lib/core/quota-readiness';
 
@@ -52,6 +53,7 @@ export interface FailoverFlipCommandOptions {
 export function awsFailoverClients(endpoint?: string): FailoverClients {
   return {
     route53: new Route53Client({ region: 'us-east-1' }),
+    iot: (region) => createIotClient({ region, ...(endpoint === undefined ? {} : { endpoint }) }),
     cloudWatch: (region) => new CloudWatchClient({ region }),
     serviceQuotas: (region) => createServiceQuotasClient(region, endpoint),
     cluster: (e) => new Route53RecoveryClusterClient({ region: e.region, endpoint: e.url, maxAttempts: 1 }),
@@ -129,6 +131,8 @@ export function formatStatus(s: FailoverStatus): string {
     '',
     'records:',
     ...s.records.map((r) => `  ${r.failover.padEnd(9)} ${r.value}${r.healthCheckId ? `  health check ${r.healthCheckId}` : ''}`),
+    'domain configurations:',
+    ...s.domainConfigurations.map((d) => `  ${d.region.padEnd(15)} ${d.name}: ${d.status}`),
     'health checks:',
     ...s.healthChecks.map((h) => `  ${(h.healthy === undefined ? 'unknown' : h.healthy ? 'healthy' : 'UNHEALTHY').padEnd(9)} ${h.role} ${h.id}${h.type ? ` (${h.type})` : ''}`),
     'canaries:',
@@ -137,6 +141,7 @@ export function formatStatus(s: FailoverStatus): string {
         `  ${c.region.padEnd(15)} ${c.lastSuccess === undefined ? 'no result' : c.lastSuccess >= 1 ? 'succeeded' : 'FAILED'}${c.lastAt ? ` at ${c.lastAt}` : ''}${c.lastLatencyMs === undefined ? '' : `, ${c.lastLatencyMs} ms`}${c.alarm ? `, alarm ${c.alarm}` : ''}`,
     ),
     `readiness of ${s.targetRegion}: ${s.readiness.percent === undefined ? 'not measured' : `${s.readiness.percent} %${s.readiness.at ? ` at ${s.readiness.at}` : ''}`} (threshold ${s.readiness.threshold} %)`,
+    ...(s.expectedFailoverSeconds === undefined ? [] : [`expected time to fail over: ${s.expectedFailoverSeconds} s (interval × threshold + TTL)`]),
     ...(s.syncLagSeconds === undefined ? [] : [`sync lag: ${s.syncLagSeconds} s (longest sync execution in the last hour)`]),
     `quotas: ${s.quotas === undefined ? 'not read' : s.quotas.lower.length === 0 ? `none of ${s.quotas.compared} lower in ${s.targetRegion}` : `${s.quotas.lower.length} lower in ${s.targetRegion}`}`,
     ...(s.quotas?.lower ?? []).map((q) => `  ${describeLowerQuota(q)}`),
@@ -169,7 +174,7 @@ export function registerFailoverCommand(program: Command, region: (value: string
     .requiredOption('--domain <name>', 'the failover domain')
     .option('--hosted-zone-id <id>', 'the hosted zone (default: found by name)')
     .option('--sync-state-machine-arn <arn>', 'the sync state machine, for the sync lag')
-    .option('--endpoint <url>', 'Service Quotas endpoint (e.g. the local emulator); default AWS')
+    .option('--endpoint <url>', 'IoT and Service Quotas endpoint (e.g. the local emulator); default AWS')
     .action(async (options: FailoverStatusCommandOptions) => {
       process.exitCode = await runFailoverStatus(options);
     });

@@ -17,10 +17,12 @@ import {
 } from '@aws-sdk/client-route-53';
 import { ListRoutingControlsCommand, Route53RecoveryClusterClient, UpdateRoutingControlStatesCommand, type RoutingControl } from '@aws-sdk/client-route53-recovery-cluster';
 import type { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
+import { DescribeDomainConfigurationCommand, ResourceNotFoundException, type IoTClient } from '@aws-sdk/client-iot';
 import {
   CANARY_LATENCY_METRIC,
   CANARY_SUCCESS_METRIC,
   canaryMetricDimensions,
+  expectedFailoverSeconds,
   FAILOVER_METRICS_NAMESPACE,
   READINESS_METRIC,
   readinessMetricDimensions,
@@ -31,6 +33,7 @@ import { compareRegionQuotas } from './service-quotas';
 /** The clients the failover commands use (real ones, or aws-sdk-client-mock fakes in tests). */
 export interface FailoverClients {
   route53: Route53Client;
+  iot: (region: string) => IoTClient;
   cloudWatch: (region: string) => CloudWatchClient;
   serviceQuotas: (region: string) => ServiceQuotasClient;
   /** A cluster client for one regional endpoint of the recovery-controller cluster. */
@@ -81,6 +84,7 @@ export async function readFailoverStatus(clients: FailoverClients, options: Fail
   const records = (listed.ResourceRecordSets ?? [])
     .filter((r) => trimDot(r.Name ?? '') === options.domainName && r.Type === 'CNAME' && (r.Failover === 'PRIMARY' || r.Failover === 'SECONDARY'))
     .map((r) => ({
+      ttl: r.TTL,
       failover: r.Failover as 'PRIMARY' | 'SECONDARY',
       value: trimDot(r.ResourceRecords?.[0]?.Value ?? ''),
       ...(r.HealthCheckId ? { healthCheckId: r.HealthCheckId } : {}),
@@ -102,8 +106,30 @@ export async function readFailoverStatus(clients: FailoverClients, options: Fail
     }
   }
 
+  const domainConfigurations: FailoverStatus['domainConfigurations'] = [];
+  const name = `${options.stackName}-failover`;
+  for (const region of [options.sourceRegion, options.targetRegion]) {
+    try {
+      const d = await clients.iot(region).send(new DescribeDomainConfigurationCommand({ domainConfigurationName: name }));
+      domainConfigurations.push({ region, name, status: d.domainConfigurationStatus === 'ENABLED' ? 'ENABLED' : 'DISABLED', ...(d.domainName ? { domainName: d.domainName } : {}) });
+    } catch (error) {
+      if (!(error instanceof ResourceNotFoundException)) throw error;
+      domainConfigurations.push({ region, name, status: 'missing' });
+    }
+  }
+
   const canaries: CanaryState[] = [];
-  for (const region of [options.sourceRegion, options.targetRegion]) canaries.push(await canaryState(clients.cloudWatch(region), region, options, now));
+  let primaryAlarm: { periodSeconds: number; evaluationPeriods: number } | undefined;
+  for (const region of [options.sourceRegion, options.targetRegion]) {
+    const { state, alarm } = await canaryState(clients.cloudWatch(region), region, options, now);
+    canaries.push(state);
+    if (region === options.sourceRegion) primaryAlarm = alarm;
+  }
+  const primaryTtl = records.find((r) => r.failover === 'PRIMARY')?.ttl;
+  const expected =
+    primaryAlarm && primaryTtl !== undefined
+      ? expectedFailoverSeconds({ canaryPeriodSeconds: primaryAlarm.periodSeconds, failureThreshold: primaryAlarm.evaluationPeriods, ttlSeconds: primaryTtl })
+      : undefined;
 
   const source = clients.cloudWatch(options.sourceRegion);
   const readinessAlarm = await source.send(new DescribeAlarmsCommand({ AlarmNames: [`${options.stackName}-failover-readiness`] }));
@@ -123,9 +149,11 @@ export async function readFailoverStatus(clients: FailoverClients, options: Fail
     sourceRegion: options.sourceRegion,
     targetRegion: options.targetRegion,
     ...(resolvesTo ? { resolvesTo } : {}),
-    records,
+    records: records.map(({ ttl: _ttl, ...r }) => r),
     healthChecks,
+    domainConfigurations,
     canaries,
+    ...(expected === undefined ? {} : { expectedFailoverSeconds: expected }),
     readiness: { ...(readinessPoint ? { percent: readinessPoint.value, at: readinessPoint.at } : {}), threshold },
     ...(syncLagSeconds === undefined ? {} : { syncLagSeconds }),
     quotas,
@@ -144,18 +172,25 @@ async function healthCheckState(route53: Route53Client, id: string, role: string
   return { role, id, ...(type ? { type } : {}), ...(healthy === undefined ? {} : { healthy }), ...(reports[0] ? { detail: reports[0] } : {}) };
 }
 
-async function canaryState(cloudWatch: CloudWatchClient, region: string, options: FailoverStatusOptions, now: Date): Promise<CanaryState> {
+async function canaryState(
+  cloudWatch: CloudWatchClient,
+  region: string,
+  options: FailoverStatusOptions,
+  now: Date,
+): Promise<{ state: CanaryState; alarm?: { periodSeconds: number; evaluationPeriods: number } }> {
   const alarms = await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [`${options.stackName}-failover-canary-${region}`] }));
   const dimensions = canaryMetricDimensions(region, options.domainName);
   const success = await lastValue(cloudWatch, CANARY_SUCCESS_METRIC, dimensions, 'Minimum', 60, now, 600);
   const latency = await lastValue(cloudWatch, CANARY_LATENCY_METRIC, dimensions, 'Maximum', 60, now, 600);
-  const alarm = alarms.MetricAlarms?.[0]?.StateValue;
-  return {
+  const found = alarms.MetricAlarms?.[0];
+  const alarm = found?.StateValue;
+  const state: CanaryState = {
     region,
     ...(alarm ? { alarm } : {}),
     ...(success ? { lastSuccess: success.value, lastAt: success.at } : {}),
     ...(latency ? { lastLatencyMs: latency.value } : {}),
   };
+  return found?.Period && found.EvaluationPeriods ? { state, alarm: { periodSeconds: found.Period, evaluationPeriods: found.EvaluationPeriods } } : { state };
 }
 
 /** The newest datapoint of a metric (exactly these dimensions) within `lookbackSeconds`. */

@@ -41,6 +41,10 @@ export interface FailoverStatus {
   healthChecks: HealthCheckState[];
   canaries: CanaryState[];
   readiness: { percent?: number; at?: string; threshold: number };
+  /** The domain configuration of each region: its status, or that it is missing. */
+  domainConfigurations: { region: string; name: string; status: 'ENABLED' | 'DISABLED' | 'missing'; domainName?: string }[];
+  /** interval × failure threshold + TTL, from the primary canary alarm and the PRIMARY record, when both were read. */
+  expectedFailoverSeconds?: number;
   /** Longest sync execution in the last hour, when the sync state machine was named. */
   syncLagSeconds?: number;
   quotas?: QuotaComparison;
@@ -55,6 +59,10 @@ export function failoverProblems(status: Omit<FailoverStatus, 'problems'>): stri
   for (const check of status.healthChecks) {
     if (check.healthy === false) problems.push(`health check ${check.role} (${check.id}) is unhealthy${check.detail ? `: ${check.detail}` : ''}`);
     if (check.healthy === undefined) problems.push(`health check ${check.role} (${check.id}) has no observation`);
+  }
+  for (const d of status.domainConfigurations) {
+    if (d.status !== 'ENABLED') problems.push(`the domain configuration ${d.name} in ${d.region} is ${d.status === 'missing' ? 'missing' : 'DISABLED'}`);
+    else if (d.domainName !== undefined && d.domainName !== status.domainName) problems.push(`the domain configuration ${d.name} in ${d.region} serves ${d.domainName}, not ${status.domainName}`);
   }
   for (const canary of status.canaries) {
     if (canary.lastSuccess === undefined) problems.push(`no canary result in ${canary.region} in the last 10 minutes`);

@@ -11,7 +11,8 @@ import type { ClusterEndpoint, FailoverClients } from '../../lib/aws/failover';
 import { createServiceQuotasClient } from '../../lib/aws/service-quotas';
 import type { FailoverStatus } from '../../lib/core/failover-status';
 import type { RunningEmulator } from '../../lib/local/emulator';
-import { start } from '../emulator/harness';
+import { CreateDomainConfigurationCommand, UpdateDomainConfigurationCommand, type IoTClient } from '@aws-sdk/client-iot';
+import { iot, start } from '../emulator/harness';
 
 const SOURCE = 'us-east-1';
 const TARGET = 'eu-west-1';
@@ -28,11 +29,18 @@ const cluster = mockClient(Route53RecoveryClusterClient);
 let emulator: RunningEmulator;
 const usedEndpoints: ClusterEndpoint[] = [];
 let clients: FailoverClients;
+let iotClients: Record<string, IoTClient>;
 
 beforeAll(async () => {
   emulator = await start();
+  // IoT (the domain configurations) and Service Quotas are the emulator's.
+  iotClients = { [SOURCE]: iot(emulator, SOURCE), [TARGET]: iot(emulator, TARGET) };
+  for (const client of Object.values(iotClients)) {
+    await client.send(new CreateDomainConfigurationCommand({ domainConfigurationName: 'IotRegistrySync-failover', domainName: DOMAIN }));
+  }
   clients = {
     route53: new Route53Client({ region: 'us-east-1' }),
+    iot: (region) => iotClients[region]!,
     cloudWatch: (region) => new CloudWatchClient({ region }),
     serviceQuotas: (region) => createServiceQuotasClient(region, emulator.url),
     cluster: (endpoint) => (usedEndpoints.push(endpoint), new Route53RecoveryClusterClient({ region: endpoint.region, endpoint: endpoint.url })),
@@ -42,6 +50,7 @@ afterAll(async () => {
   route53.restore();
   cloudWatch.restore();
   cluster.restore();
+  for (const client of Object.values(iotClients)) client.destroy();
   await emulator.close();
 });
 
@@ -77,7 +86,7 @@ beforeEach(async () => {
   healthy('hc-primary', 'hc-secondary', 'hc-canary', 'hc-readiness');
 
   cloudWatch.on(DescribeAlarmsCommand).callsFake(async (input: { AlarmNames: string[] }) => ({
-    MetricAlarms: input.AlarmNames.map((name) => ({ AlarmName: name, StateValue: 'OK', Threshold: name.endsWith('-readiness') ? 95 : 1 })),
+    MetricAlarms: input.AlarmNames.map((name) => ({ AlarmName: name, StateValue: 'OK', Threshold: name.endsWith('-readiness') ? 95 : 1, Period: 60, EvaluationPeriods: 3 })),
   }));
   // Canary metrics carry their Region; the readiness carries the SourceRegion whose drift job measured it.
   cloudWatch.on(GetMetricDataCommand).callsFake(async (input: GetMetricDataCommandInput) => {
@@ -125,6 +134,12 @@ describe('failover status', () => {
         { region: TARGET, alarm: 'OK', lastSuccess: 1, lastLatencyMs: 210 },
       ],
       readiness: { percent: 100, threshold: 95 },
+      domainConfigurations: [
+        { region: SOURCE, name: 'IotRegistrySync-failover', status: 'ENABLED', domainName: DOMAIN },
+        { region: TARGET, name: 'IotRegistrySync-failover', status: 'ENABLED', domainName: DOMAIN },
+      ],
+      // 60 s × 3 failed periods + the 60 s TTL.
+      expectedFailoverSeconds: 240,
       quotas: { lower: [] },
       problems: [],
     });
@@ -153,6 +168,17 @@ describe('failover status', () => {
     expect(text).toContain(`readiness of ${TARGET} is 90 %, below the threshold 95 %`);
     expect(text).toContain('health check SECONDARY record (hc-secondary) is unhealthy: Failure: The alarm is in the ALARM state.');
     expect(text).toContain(`quota DescribeThing API TPS (L-0EF0F5EE) is 100 in ${TARGET}, lower than 350 in ${SOURCE}`);
+  });
+
+  it('exits 2 when a region’s domain configuration is disabled', async () => {
+    await iotClients[TARGET]!.send(new UpdateDomainConfigurationCommand({ domainConfigurationName: 'IotRegistrySync-failover', domainConfigurationStatus: 'DISABLED' }));
+    try {
+      const { code, text } = await status();
+      expect(code).toBe(2);
+      expect((JSON.parse(text) as FailoverStatus).problems).toEqual([`the domain configuration IotRegistrySync-failover in ${TARGET} is DISABLED`]);
+    } finally {
+      await iotClients[TARGET]!.send(new UpdateDomainConfigurationCommand({ domainConfigurationName: 'IotRegistrySync-failover', domainConfigurationStatus: 'ENABLED' }));
+    }
   });
 
   it('treats a readiness nobody measured as not ready', async () => {
