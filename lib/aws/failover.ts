@@ -99,10 +99,10 @@ export async function readFailoverStatus(clients: FailoverClients, options: Fail
   const healthChecks: HealthCheckState[] = [];
   for (const r of records) {
     if (!r.healthCheckId) continue;
-    healthChecks.push(await healthCheckState(clients.route53, r.healthCheckId, `${r.failover} record`));
+    healthChecks.push(await healthCheckState(clients, r.healthCheckId, `${r.failover} record`, now));
     const described = await clients.route53.send(new GetHealthCheckCommand({ HealthCheckId: r.healthCheckId }));
     for (const child of described.HealthCheck?.HealthCheckConfig?.ChildHealthChecks ?? []) {
-      healthChecks.push(await healthCheckState(clients.route53, child, `${r.failover} record, child`));
+      healthChecks.push(await healthCheckState(clients, child, `${r.failover} record, child`, now));
     }
   }
 
@@ -161,16 +161,28 @@ export async function readFailoverStatus(clients: FailoverClients, options: Fail
   return { ...status, problems: failoverProblems(status) };
 }
 
-async function healthCheckState(route53: Route53Client, id: string, role: string): Promise<HealthCheckState> {
-  const [described, status] = await Promise.all([
-    route53.send(new GetHealthCheckCommand({ HealthCheckId: id })),
-    route53.send(new GetHealthCheckStatusCommand({ HealthCheckId: id })),
-  ]);
-  const reports = (status.HealthCheckObservations ?? []).map((o) => o.StatusReport?.Status ?? '').filter((s) => s !== '');
+/**
+ * One health check's state. GetHealthCheckStatus does not answer for CALCULATED checks, so their state is
+ * Route 53's own HealthCheckStatus metric (1 healthy, 0 unhealthy) in CloudWatch; Route 53 publishes its
+ * health-check metrics in us-east-1 (UNCONFIRMED as a documented rule; it is where the console reads them).
+ * https://docs.aws.amazon.com/Route53/latest/APIReference/API_GetHealthCheckStatus.html
+ * https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-health-checks.html
+ */
+async function healthCheckState(clients: FailoverClients, id: string, role: string, now: Date): Promise<HealthCheckState> {
+  const described = await clients.route53.send(new GetHealthCheckCommand({ HealthCheckId: id }));
   const type = described.HealthCheck?.HealthCheckConfig?.Type;
+  if (type === 'CALCULATED') {
+    const point = await lastValue(clients.cloudWatch(ROUTE53_METRICS_REGION), 'HealthCheckStatus', { HealthCheckId: id }, 'Minimum', 60, now, 600, 'AWS/Route53');
+    return { role, id, type, ...(point ? { healthy: point.value >= 1, detail: `HealthCheckStatus ${point.value} at ${point.at}` } : {}) };
+  }
+  const status = await clients.route53.send(new GetHealthCheckStatusCommand({ HealthCheckId: id }));
+  const reports = (status.HealthCheckObservations ?? []).map((o) => o.StatusReport?.Status ?? '').filter((s) => s !== '');
   const healthy = observedHealth(reports);
   return { role, id, ...(type ? { type } : {}), ...(healthy === undefined ? {} : { healthy }), ...(reports[0] ? { detail: reports[0] } : {}) };
 }
+
+/** Where Route 53's health-check metrics are. */
+const ROUTE53_METRICS_REGION = 'us-east-1';
 
 async function canaryState(
   cloudWatch: CloudWatchClient,

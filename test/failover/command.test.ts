@@ -63,7 +63,7 @@ beforeEach(async () => {
   cluster.reset();
   usedEndpoints.length = 0;
   await fetch(`${emulator.url}/_emulator/service-quotas`, { method: 'DELETE' });
-  metrics = { [`CanarySuccess ${SOURCE}`]: 1, [`CanarySuccess ${TARGET}`]: 1, [`CanaryLatency ${SOURCE}`]: 180, [`CanaryLatency ${TARGET}`]: 210, [`ReadinessPercent ${SOURCE}`]: 100 };
+  metrics = { [`CanarySuccess ${SOURCE}`]: 1, [`CanarySuccess ${TARGET}`]: 1, [`CanaryLatency ${SOURCE}`]: 180, [`CanaryLatency ${TARGET}`]: 210, [`ReadinessPercent ${SOURCE}`]: 100, 'HealthCheckStatus hc-secondary': 1 };
 
   route53.on(ListHostedZonesByNameCommand, { DNSName: 'example.com' }).resolves({ HostedZones: [{ Id: `/hostedzone/${ZONE}`, Name: 'example.com.', CallerReference: 'x' }], IsTruncated: false, MaxItems: 1 });
   route53.on(ListHostedZonesByNameCommand, { DNSName: DOMAIN }).resolves({ HostedZones: [{ Id: '/hostedzone/ZOTHER', Name: 'other.com.', CallerReference: 'y' }], IsTruncated: false, MaxItems: 1 });
@@ -83,7 +83,9 @@ beforeEach(async () => {
   check('hc-secondary', 'CALCULATED', ['hc-canary', 'hc-readiness']);
   check('hc-canary', 'CLOUDWATCH_METRIC');
   check('hc-readiness', 'CLOUDWATCH_METRIC');
-  healthy('hc-primary', 'hc-secondary', 'hc-canary', 'hc-readiness');
+  // GetHealthCheckStatus does not answer for CALCULATED checks: hc-secondary's state is its CloudWatch metric.
+  healthy('hc-primary', 'hc-canary', 'hc-readiness');
+  route53.on(GetHealthCheckStatusCommand, { HealthCheckId: 'hc-secondary' }).rejects(Object.assign(new Error('calculated'), { name: 'InvalidInput' }));
 
   cloudWatch.on(DescribeAlarmsCommand).callsFake(async (input: { AlarmNames: string[] }) => ({
     MetricAlarms: input.AlarmNames.map((name) => ({ AlarmName: name, StateValue: 'OK', Threshold: name.endsWith('-readiness') ? 95 : 1, Period: 60, EvaluationPeriods: 3 })),
@@ -91,7 +93,7 @@ beforeEach(async () => {
   // Canary metrics carry their Region; the readiness carries the SourceRegion whose drift job measured it.
   cloudWatch.on(GetMetricDataCommand).callsFake(async (input: GetMetricDataCommandInput) => {
     const metric = input.MetricDataQueries![0]!.MetricStat!.Metric!;
-    const region = metric.Dimensions!.find((d) => d.Name === 'Region' || d.Name === 'SourceRegion')?.Value;
+    const region = metric.Dimensions!.find((d) => d.Name === 'Region' || d.Name === 'SourceRegion' || d.Name === 'HealthCheckId')?.Value;
     const value = metrics[`${metric.MetricName} ${region}`];
     return { MetricDataResults: [{ Id: 'm', Values: value === undefined ? [] : [value], Timestamps: value === undefined ? [] : [new Date(NOW.getTime() - 60_000)] }] };
   });
@@ -150,14 +152,18 @@ describe('failover status', () => {
       ['SECONDARY record, child', 'hc-readiness', true],
     ]);
     // The metrics were asked for with the canary's full dimension set.
-    const dims = cloudWatch.commandCalls(GetMetricDataCommand).map((c) => c.args[0].input.MetricDataQueries![0]!.MetricStat!.Metric!.Dimensions!.map((d) => d.Name).sort());
-    expect(dims[0]).toEqual(['DomainName', 'Region', 'service']);
+    const asked = cloudWatch.commandCalls(GetMetricDataCommand).map((c) => c.args[0].input.MetricDataQueries![0]!.MetricStat!.Metric!);
+    const canary = asked.find((m) => m.MetricName === 'CanarySuccess')!;
+    expect(canary.Dimensions!.map((d) => d.Name).sort()).toEqual(['DomainName', 'Region', 'service']);
+    // The CALCULATED check's state comes from Route 53's metric, not from GetHealthCheckStatus.
+    expect(asked.find((m) => m.MetricName === 'HealthCheckStatus')).toMatchObject({ Namespace: 'AWS/Route53', Dimensions: [{ Name: 'HealthCheckId', Value: 'hc-secondary' }] });
   });
 
   it('exits 2 and names each problem: a failed secondary canary, readiness below the threshold, an unhealthy check, a lower quota', async () => {
     metrics[`CanarySuccess ${TARGET}`] = 0;
     metrics[`ReadinessPercent ${SOURCE}`] = 90;
-    unhealthy('hc-secondary');
+    metrics['HealthCheckStatus hc-secondary'] = 0;
+    unhealthy('hc-readiness');
     await fetch(`${emulator.url}/_emulator/service-quotas?region=${TARGET}`, { method: 'POST', body: JSON.stringify({ 'L-0EF0F5EE': 100 }) });
     route53.on(TestDNSAnswerCommand).resolves({ RecordData: [SECONDARY_ATS] });
 
@@ -166,7 +172,8 @@ describe('failover status', () => {
     expect(text).toContain(`resolves to ${SECONDARY_ATS} (SECONDARY)`);
     expect(text).toContain(`the last canary run in ${TARGET} failed`);
     expect(text).toContain(`readiness of ${TARGET} is 90 %, below the threshold 95 %`);
-    expect(text).toContain('health check SECONDARY record (hc-secondary) is unhealthy: Failure: The alarm is in the ALARM state.');
+    expect(text).toContain('health check SECONDARY record (hc-secondary) is unhealthy: HealthCheckStatus 0 at 2026-12-01T11:59:00.000Z');
+    expect(text).toContain('health check SECONDARY record, child (hc-readiness) is unhealthy: Failure: The alarm is in the ALARM state.');
     expect(text).toContain(`quota DescribeThing API TPS (L-0EF0F5EE) is 100 in ${TARGET}, lower than 350 in ${SOURCE}`);
   });
 
