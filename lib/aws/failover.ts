@@ -90,7 +90,9 @@ export async function readFailoverStatus(clients: FailoverClients, options: Fail
       ...(r.HealthCheckId ? { healthCheckId: r.HealthCheckId } : {}),
     }));
 
-  // The zone's own answer (not a cached resolver's): where devices go once their caches expire.
+  // The zone's own answer (not a cached resolver's): where devices go once their caches expire. That it
+  // applies the failover records' health as a real query does is UNCONFIRMED (the API page says it returns
+  // what Route 53 would answer). https://docs.aws.amazon.com/Route53/latest/APIReference/API_TestDNSAnswer.html
   const answer = await clients.route53.send(new TestDNSAnswerCommand({ HostedZoneId: hostedZoneId, RecordName: options.domainName, RecordType: 'CNAME' }));
   const value = trimDot(answer.RecordData?.[0] ?? '');
   const record = records.find((r) => r.value === value)?.failover;
