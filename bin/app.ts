@@ -6,10 +6,13 @@
 import { App, Annotations, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { addIotRegistrySyncStacks, loadAppConfig } from '../lib/infra';
+import { addFailoverStacks } from '../lib/infra/failover/stacks';
 
 const app = new App();
 const config = loadAppConfig({ context: (key) => app.node.tryGetContext(key), env: process.env });
-const stacks = addIotRegistrySyncStacks(app, config);
+const syncStacks = addIotRegistrySyncStacks(app, config);
+// The failover stacks, when the config has a `failover` section (docs/failover.md).
+const stacks = [...syncStacks, ...addFailoverStacks(app, config, syncStacks[0]!)];
 if (config.accountIsPlaceholder) {
   for (const stack of stacks) {
     Annotations.of(stack).addWarningV2(

@@ -10,6 +10,8 @@ import { runReconcileCommand } from './commands/reconcile';
 import { runSyncCommand } from './commands/sync';
 import { runDemoCommand } from './commands/demo';
 import { registerDriftCommand } from './commands/drift';
+import { registerFailoverCommand } from './commands/failover';
+import { runDrillCommand } from './commands/drill';
 import { runEmulatorCommand } from '../lib/local/emulator';
 import { readTemplateFile, stackRegionOf } from '../lib/local/iam';
 
@@ -91,6 +93,25 @@ regionsAndEndpoint(
 
 registerDriftCommand(regionsAndEndpoint(program.command('drift')));
 
+registerFailoverCommand(program, region);
+
+program
+  .command('drill')
+  .description("Connect every device of a fleet file to one region's data plane; report each refused device and why.")
+  .requiredOption('--devices-file <file>', 'JSON array of { thingName, clientId, certificatePem, privateKey }')
+  .requiredOption('--region <region>', 'the region whose data plane the devices connect to', region)
+  .option('--endpoint <url>', 'IoT control-plane endpoint (e.g. the local emulator); default: AWS')
+  .option('--mqtt-endpoint <url>', 'mqtts://HOST:PORT to open (required with --endpoint); default: the SNI name, port 8883')
+  .option('--domain <name>', "SNI name: a custom domain of a domain configuration; default: the region's iot:Data-ATS endpoint")
+  .option('--ca-file <pem>', 'CA to trust for the server certificate; default: the system roots (the emulator CA with a loopback --endpoint)')
+  .option('--publish <topic>', 'publish one QoS 1 message here after connecting ({clientId} is replaced)')
+  .option('--concurrency <n>', 'devices connecting at once', positiveInteger, 10)
+  .option('--timeout-ms <ms>', 'per-connection timeout', positiveInteger, 10_000)
+  .option('--json', 'print { region, devices, connected, refused: [{ thingName, reason }] } as JSON', false)
+  .action(async (options) => {
+    process.exitCode = await runDrillCommand(options);
+  });
+
 program
   .command('demo')
   .description('Start the emulator, build a fleet in the primary, sync it event by event, change it, and show the secondary following.')
@@ -115,8 +136,12 @@ program
   .option('--latency-ms <ms>', 'latency added to every request', positiveNumber, 0)
   .option('--iam-template <file>', "enforce this synthesized template's IAM on calls signed with a role's logical ID as access key")
   .option('--iam-stack-region <region>', "the template's stack region (the sync's source); default: its functions' IRS_SOURCE_REGION", region)
-  .action(async ({ iamTemplate, iamStackRegion, ...options }) => {
-    await runEmulatorCommand({ ...options, ...emulatorIam(iamTemplate, iamStackRegion) }, (line) => console.log(line));
+  .option('--mqtt-port <port>', 'also serve the MQTT data plane (TLS, client certificates) on this port (0: any free port)', (v: string) => (v === '0' ? 0 : positiveInteger(v)))
+  .action(async ({ iamTemplate, iamStackRegion, mqttPort, ...options }) => {
+    await runEmulatorCommand(
+      { ...options, ...emulatorIam(iamTemplate, iamStackRegion), ...(mqttPort !== undefined ? { mqtt: { port: mqttPort as number } } : {}) },
+      (line) => console.log(line),
+    );
   });
 
 program.parseAsync().catch((error: Error) => {

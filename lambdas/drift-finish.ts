@@ -82,6 +82,14 @@ export function createHandler(deps: DriftDependencySource) {
       generatedAt: (d.now?.() ?? new Date()).toISOString(),
       notes: [...snapshots.coverage.notes, `Read in ${streams.reduce((n, s) => n + s.chunk, 0)} chunks.`],
     });
+    // Readiness includes quotas; quotas that cannot be read are a note, never a failed report.
+    if (d.quotas) {
+      try {
+        report.quotas = await d.quotas();
+      } catch (error) {
+        report.notes.push(`IoT Core quotas not compared: ${(error as Error).name}: ${(error as Error).message}`);
+      }
+    }
     const keys = driftReportKeys(runId);
     const json = formatJson(report);
     const html = formatHtml(report);

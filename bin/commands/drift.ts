@@ -9,6 +9,8 @@ import { jsonLinesLogger } from '../../lib/core/logger';
 import { checkDrift, memoryDriftStore } from '../../lib/core/drift-read';
 import { driftExitCode } from '../../lib/core/drift';
 import { createDriftRegistry } from '../../lib/aws/drift-listings';
+import { compareRegionQuotas, createServiceQuotasClient } from '../../lib/aws/service-quotas';
+import { quotasReady } from '../../lib/core/quota-readiness';
 import { formatReport, REPORT_FORMATS, type ReportFormat } from '../../lib/report';
 import { headline } from '../../lib/report/values';
 import { roleCredentials, readTemplateFile, taskRolesFor } from '../../lib/local/iam';
@@ -65,6 +67,15 @@ export async function runDriftCommand(options: DriftCommandOptions, output: Drif
       callsPerDevice: report.readiness.devices === 0 ? 0 : Math.round((calls / (2 * report.readiness.devices)) * 1000) / 1000,
       wallSeconds: Math.round((Date.now() - started) / 10) / 100,
     };
+    // Readiness includes quotas (docs/failover.md); a region whose quotas cannot be read is a note, not a failure.
+    try {
+      report.quotas = await compareRegionQuotas(
+        createServiceQuotasClient(options.sourceRegion, options.endpoint),
+        createServiceQuotasClient(options.targetRegion, options.endpoint),
+      );
+    } catch (error) {
+      report.notes.push(`IoT Core quotas not compared: ${(error as Error).name}: ${(error as Error).message}`);
+    }
     const text = formatReport(report, options.format);
     if (options.out === undefined) {
       output.print(text);
@@ -72,7 +83,8 @@ export async function runDriftCommand(options: DriftCommandOptions, output: Drif
       writeFileSync(options.out, text);
       output.message(`${headline(report)}; report written to ${options.out}`);
     }
-    return driftExitCode(report);
+    const code = driftExitCode(report);
+    return code === 0 && !quotasReady(report.quotas) ? 2 : code;
   } catch (error) {
     const e = error as Error;
     output.message(`error: ${e.name === 'Error' ? '' : `${e.name}: `}${e.message}`);

@@ -7,7 +7,7 @@ import { jsonLinesLogger, type Logger } from '../../lib/core/logger';
 import { createIotRegistry } from '../../lib/aws/clients';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { readSyncEnvironment, registryClientOptions } from './config';
-import { createMetrics } from './metrics';
+import { createRegionPairMetrics } from './metrics';
 
 /** The source reader, the target registry and the settings every sync handler uses. */
 export interface SyncDependencies {
@@ -32,7 +32,7 @@ export function environmentDependencies(): SyncDependencies {
       target: createIotRegistry(options.target),
       deleteMode: env.IRS_DELETE_MODE,
       logger,
-      metrics: createMetrics('sync', env.IRS_SOURCE_REGION, env.IRS_TARGET_REGION),
+      metrics: createRegionPairMetrics('sync', env.IRS_SOURCE_REGION, env.IRS_TARGET_REGION),
     };
   }
   return fromEnvironment;

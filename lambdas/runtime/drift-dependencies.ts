@@ -4,6 +4,8 @@
  * container from IRS_* variables. Tests and local runs pass their own.
  */
 import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { QuotaComparison } from '../../lib/core/quota-readiness';
+import { compareRegionQuotas, createServiceQuotasClient } from '../../lib/aws/service-quotas';
 import { z } from 'zod';
 import { jsonLinesLogger, type Logger } from '../../lib/core/logger';
 import type { DriftChunkLimits, DriftRegion, DriftSide, DriftStore } from '../../lib/core/drift-read';
@@ -12,7 +14,7 @@ import { createEventBridgePublisher, type EventPublisher } from '../../lib/aws/e
 import { createS3ReportStore, s3Uri } from '../../lib/aws/report-store';
 import { createStepFunctionsStarter, type ExecutionStarter } from '../../lib/aws/step-functions';
 import { readEnvironment, registryClientOptions, SyncEnvironmentSchema } from './config';
-import { createMetrics } from './metrics';
+import { createRegionPairMetrics } from './metrics';
 
 /** The environment of the drift Lambdas: the sync's variables plus the report's. */
 export const DriftEnvironmentSchema = SyncEnvironmentSchema.extend({
@@ -48,6 +50,8 @@ export interface DriftDependencies {
   logger: Logger;
   limits?: Partial<DriftChunkLimits>;
   now?: () => Date;
+  /** Compares the applied IoT Core quotas of both regions (the report's Quotas section); none: not compared. */
+  quotas?: () => Promise<QuotaComparison>;
 }
 
 let fromEnvironment: DriftDependencies | undefined;
@@ -66,11 +70,16 @@ export function environmentDriftDependencies(): DriftDependencies {
       locate: (key) => s3Uri(env.IRS_REPORT_BUCKET, key),
       publisher: createEventBridgePublisher(),
       eventBusName: env.IRS_EVENT_BUS_NAME,
-      metrics: createMetrics('drift', env.IRS_SOURCE_REGION, env.IRS_TARGET_REGION),
+      metrics: createRegionPairMetrics('drift', env.IRS_SOURCE_REGION, env.IRS_TARGET_REGION),
       ...(env.IRS_RECONCILE_STATE_MACHINE_ARN === undefined
         ? {}
         : { reconcile: { starter: createStepFunctionsStarter(), stateMachineArn: env.IRS_RECONCILE_STATE_MACHINE_ARN } }),
       logger,
+      quotas: () =>
+        compareRegionQuotas(
+          createServiceQuotasClient(env.IRS_SOURCE_REGION, env.IRS_IOT_ENDPOINT),
+          createServiceQuotasClient(env.IRS_TARGET_REGION, env.IRS_IOT_ENDPOINT, env.IRS_TARGET_ROLE_ARN),
+        ),
     };
   }
   return fromEnvironment;

@@ -23,6 +23,8 @@ import type { RegistrySnapshot, ThingGroup } from './model';
 import { policyAttachmentKey, thingPrincipalKey } from './model';
 import { DIFFERENCE_KINDS, type DifferenceKind } from './keys';
 import { diff, type Change, type Difference, type DiffContext, type FieldDifference, type GroupMembershipDifference } from './diff';
+import type { QuotaComparison } from './quota-readiness';
+import { connectChecker } from './connect-readiness';
 
 /** How ready one device is. */
 export type DeviceStatus = 'ready' | 'not-ready' | 'not-applicable';
@@ -32,6 +34,12 @@ export interface DeviceReadiness {
   thingName: string;
   status: DeviceStatus;
   reasons: string[];
+  /** The drill would connect it: its certificates authenticate and a policy allows iot:Connect (lib/core/connect-readiness). */
+  connectReady: boolean;
+  /** It has every permission it has in the source (status 'ready'). */
+  fullyReady: boolean;
+  /** Why it would not connect, in the drill's words (only when not connect-ready and applicable). */
+  connectReasons?: string[];
 }
 
 /** The fleet's readiness. */
@@ -43,6 +51,10 @@ export interface ReadinessSummary {
   notApplicable: number;
   /** ready ÷ (devices − notApplicable) × 100, two decimals; 100 when no device is applicable. */
   readinessPercent: number;
+  /** Applicable devices that would connect in the target (some may still lack a permission). */
+  connectReady?: number;
+  /** connectReady ÷ (devices − notApplicable) × 100, two decimals; 100 when no device is applicable. */
+  connectReadinessPercent?: number;
 }
 
 /** Counts of one kind: items on each side and differences by change. */
@@ -90,6 +102,8 @@ export interface DriftReport {
   /** What the read could not compare, and similar caveats. */
   notes: string[];
   reading?: ReadingStats;
+  /** Applied IoT Core quotas compared between the regions (./quota-readiness), when read. */
+  quotas?: QuotaComparison;
 }
 
 /** Input of {@link buildDriftReport}. */
@@ -144,10 +158,14 @@ function indexOf(snapshot: RegistrySnapshot) {
   };
 }
 
-/** Each source device's readiness in the target, by thing name. `differences` is `diff(source, target)`. */
-export function deviceReadiness(source: RegistrySnapshot, target: RegistrySnapshot, differences: readonly Difference[]): DeviceReadiness[] {
+/**
+ * Each source device's readiness in the target, by thing name. `differences` is `diff(source, target)`;
+ * `targetRegion` resolves the target's policy ARNs (default: the region of its first IoT ARN).
+ */
+export function deviceReadiness(source: RegistrySnapshot, target: RegistrySnapshot, differences: readonly Difference[], targetRegion?: string): DeviceReadiness[] {
   const s = indexOf(source);
   const t = indexOf(target);
+  const canConnect = connectChecker(targetRegion ?? regionOfPolicies(target), target);
   const differenceOf = new Map(differences.map((d) => [`${d.kind}|${d.key}`, d]));
   const membershipsOf = new Map<string, GroupMembershipDifference[]>();
   for (const d of differences) {
@@ -167,7 +185,9 @@ export function deviceReadiness(source: RegistrySnapshot, target: RegistrySnapsh
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map((thing): DeviceReadiness => {
       const activeCertificates = (s.principalsByThing.get(thing.name) ?? []).filter((id) => s.certificates.get(id)?.status === 'ACTIVE');
-      if (activeCertificates.length === 0) return { thingName: thing.name, status: 'not-applicable', reasons: ['no ACTIVE certificate in source'] };
+      if (activeCertificates.length === 0) {
+        return { thingName: thing.name, status: 'not-applicable', reasons: ['no ACTIVE certificate in source'], connectReady: false, fullyReady: false };
+      }
       const reasons: string[] = [];
       const thingDifference = differenceOf.get(`thing|${thing.name}`);
       if (thingDifference?.change === 'missing') reasons.push('thing missing in target');
@@ -210,8 +230,18 @@ export function deviceReadiness(source: RegistrySnapshot, target: RegistrySnapsh
           }
         }
       }
+      const connect = canConnect(thing.name, activeCertificates);
+      // What the registry comparison calls harmless (an extra attachment) can still stop it connecting: an extra Deny.
+      if (reasons.length === 0 && !connect.connectReady) reasons.push(...connect.reasons.map((r) => `cannot connect in target: ${r}`));
       const unique = [...new Set(reasons)];
-      return { thingName: thing.name, status: unique.length === 0 ? 'ready' : 'not-ready', reasons: unique };
+      return {
+        thingName: thing.name,
+        status: unique.length === 0 ? 'ready' : 'not-ready',
+        reasons: unique,
+        connectReady: connect.connectReady,
+        fullyReady: unique.length === 0,
+        ...(connect.connectReady ? {} : { connectReasons: connect.reasons }),
+      };
     });
 }
 
@@ -223,7 +253,18 @@ export function summariseReadiness(devices: readonly DeviceReadiness[]): Readine
   const notApplicable = count('not-applicable');
   const applicable = devices.length - notApplicable;
   const readinessPercent = applicable === 0 ? 100 : Math.round((ready / applicable) * 10_000) / 100;
-  return { devices: devices.length, ready, notReady, notApplicable, readinessPercent };
+  const connectReady = devices.filter((d) => d.status !== 'not-applicable' && d.connectReady).length;
+  const connectReadinessPercent = applicable === 0 ? 100 : Math.round((connectReady / applicable) * 10_000) / 100;
+  return { devices: devices.length, ready, notReady, notApplicable, readinessPercent, connectReady, connectReadinessPercent };
+}
+
+/** The region of the first IoT ARN in a snapshot's policies ('unknown' when none names one). */
+function regionOfPolicies(snapshot: RegistrySnapshot): string {
+  for (const p of snapshot.policies) {
+    const m = /arn:aws[a-z-]*:iot:([a-z0-9-]+):\d{12}:/.exec(p.document);
+    if (m) return m[1] as string;
+  }
+  return 'unknown';
 }
 
 const SNAPSHOT_FIELD: Record<Exclude<DifferenceKind, 'groupMembership'>, keyof RegistrySnapshot> = {
@@ -255,7 +296,7 @@ export function reportDifference(d: Difference): ReportDifference {
 export function buildDriftReport(input: DriftReportInput): DriftReport {
   const context = { sourceRegion: input.sourceRegion, targetRegion: input.targetRegion, accounts: input.accounts };
   const differences = diff(input.source, input.target, context);
-  const devices = deviceReadiness(input.source, input.target, differences);
+  const devices = deviceReadiness(input.source, input.target, differences, input.targetRegion);
   const byKind = Object.fromEntries(
     DIFFERENCE_KINDS.map((kind) => [
       kind,

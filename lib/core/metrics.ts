@@ -14,12 +14,24 @@ export const METRIC_SERVICES = {
   drift: 'drift-report',
   /** The sync state machine's Lambdas (UnresolvedChanges). */
   sync: 'sync',
+  /** The failover data-plane canary (CanarySuccess, CanaryLatency). */
+  canary: 'failover-canary',
 } as const;
 
 /** A family that emits metrics. */
 export type MetricService = keyof typeof METRIC_SERVICES;
 
-/** Every dimension of a metric as emitted: the `service` dimension Powertools adds, and the two regions. */
-export function metricDimensions(service: MetricService, sourceRegion: string, targetRegion: string): Record<string, string> {
-  return { service: METRIC_SERVICES[service], SourceRegion: sourceRegion, TargetRegion: targetRegion };
+/** The dimensions the drift and sync families set themselves: the direction of the sync. */
+export function regionPairDimensions(sourceRegion: string, targetRegion: string): Record<string, string> {
+  return { SourceRegion: sourceRegion, TargetRegion: targetRegion };
+}
+
+/** Every dimension of a metric as emitted: the `service` dimension Powertools adds, then the family's own. */
+export function emittedDimensions(service: MetricService, own: Record<string, string>): Record<string, string> {
+  return { service: METRIC_SERVICES[service], ...own };
+}
+
+/** Every dimension of a drift or sync metric as emitted. */
+export function metricDimensions(service: 'drift' | 'sync', sourceRegion: string, targetRegion: string): Record<string, string> {
+  return emittedDimensions(service, regionPairDimensions(sourceRegion, targetRegion));
 }

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { checkFailoverRegions, FailoverConfigSchema } from './failover/config';
 
 /** The config file read when no `config` context is given (it is optional). */
 export const DEFAULT_CONFIG_FILE = 'iot-registry-sync.config.json';
@@ -60,8 +61,14 @@ export const AppConfigSchema = z
     alarmTopicArn: TopicArn.optional(),
     targetRoleArn: RoleArn.optional(),
     failback: FailbackSchema.default({ deploy: true, enabled: false }),
+    /** Route 53 failover between the regions on one custom domain (docs/failover.md); default none. */
+    failover: FailoverConfigSchema.optional(),
   })
-  .refine((c) => c.sourceRegion !== c.targetRegion, { path: ['targetRegion'], message: 'must differ from sourceRegion' });
+  .refine((c) => c.sourceRegion !== c.targetRegion, { path: ['targetRegion'], message: 'must differ from sourceRegion' })
+  .superRefine((c, ctx) => {
+    const problem = c.failover === undefined ? undefined : checkFailoverRegions(c.failover, c.sourceRegion, c.targetRegion);
+    if (problem) ctx.addIssue({ code: 'custom', path: problem[0], message: problem[1] });
+  });
 
 /** Validated settings, with the account resolved. */
 export type AppConfig = z.infer<typeof AppConfigSchema> & { account: string; accountIsPlaceholder: boolean };

@@ -393,6 +393,19 @@ export class IotRegistrySync extends Construct {
     ];
     const readRole = lambdaRole(this, 'DriftReadRole', reads);
     const finishRole = lambdaRole(this, 'DriftFinishRole', [...reads, new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [bus.eventBusArn] })]);
+    // The report's Quotas section: Service Quotas reads of IoT Core in both regions (no resource type for the list call).
+    finishRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['servicequotas:ListServiceQuotas', 'servicequotas:GetServiceQuota'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:RequestedRegion': [source.region, target.region] } },
+      }),
+    );
+    acknowledge(
+      finishRole,
+      'AwsSolutions-IAM5[Resource::*]',
+      `${REGISTRY_WILDCARD_REASON} Service Quotas: ListServiceQuotas has no resource type; both quota reads are pinned to the two regions with aws:RequestedRegion.`,
+    );
     for (const role of [readRole, finishRole]) {
       for (const statement of reportStatements) role.addToPrincipalPolicy(statement);
       acknowledgeWildcardResources(role, reportStatements, 'The drift job writes and reads objects named at run time under drift/ (drift/runs/<run>/…, drift/reports/<run>/…, drift/latest/…) and nowhere else in the bucket');
@@ -621,7 +634,8 @@ function lambdaRole(scope: Construct, id: string, statements: iam.PolicyStatemen
   return role;
 }
 
-interface HandlerOptions {
+/** Options of {@link handlerFunction}. */
+export interface HandlerOptions {
   file: string;
   role: iam.Role;
   retention: logs.RetentionDays;
@@ -629,7 +643,8 @@ interface HandlerOptions {
   sizing: FunctionSizing;
 }
 
-function handlerFunction(scope: Construct, name: string, options: HandlerOptions): NodejsFunction {
+/** A bundled Node.js Lambda with its own log group, tracing and the given role. */
+export function handlerFunction(scope: Construct, name: string, options: HandlerOptions): NodejsFunction {
   const logGroup = new logs.LogGroup(scope, `${name}Logs`, { retention: options.retention });
   logGroup.grantWrite(options.role);
   return new NodejsFunction(scope, name, {

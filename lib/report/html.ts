@@ -6,6 +6,7 @@
 import { DIFFERENCE_KINDS } from '../core/keys';
 import type { DriftReport } from '../core/drift';
 import { fieldsText, headline } from './values';
+import { quotaLines } from './quotas';
 
 /** Options of {@link formatHtml}. */
 export interface HtmlOptions {
@@ -105,6 +106,7 @@ export function formatHtml(report: DriftReport, options: HtmlOptions = {}): stri
             report.differences.slice(0, maxRows).map((d) => [d.change, d.kind, d.key, d.fields ? fieldsText(d.fields, 500) : (d.detail ?? '')]),
           ) + more(report.differences.length)
     }</section>`,
+    quotaSection(report.quotas),
     report.notes.length === 0 ? '' : `<section id="notes"><h2>Notes</h2><ul>${report.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul></section>`,
   ];
   return `<!doctype html>
@@ -116,4 +118,11 @@ ${sections.join('\n')}
 <script>${SCRIPT}</script>
 </body></html>
 `;
+}
+
+/** The quota section: the verdict, then each lower quota (nothing when quotas were not read). */
+function quotaSection(quotas: DriftReport['quotas']): string {
+  const [title, ...items] = quotaLines(quotas);
+  if (title === undefined) return '';
+  return `<section id="quotas"><h2>${escapeHtml(title)}</h2>${items.length === 0 ? '' : `<ul>${items.map((i) => `<li>${escapeHtml(i)}</li>`).join('')}</ul>`}</section>`;
 }

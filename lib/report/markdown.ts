@@ -2,6 +2,7 @@
 import { DIFFERENCE_KINDS } from '../core/keys';
 import type { DriftReport } from '../core/drift';
 import { fieldsText, headline } from './values';
+import { quotaLines } from './quotas';
 
 /** Options of {@link formatMarkdown}. */
 export interface MarkdownOptions {
@@ -62,6 +63,8 @@ export function formatMarkdown(report: DriftReport, options: MarkdownOptions = {
       ...more(report.differences.length),
     );
   }
+  const quotas = quotaLines(report.quotas);
+  if (quotas.length > 0) lines.push('', `## ${quotas[0]}`, '', ...quotas.slice(1).map((l) => `- ${cell(l)}`));
   if (report.notes.length > 0) lines.push('', '## Notes', '', ...report.notes.map((n) => `- ${cell(n)}`));
   return `${lines.join('\n')}\n`;
 }

@@ -2,6 +2,7 @@
 import { DIFFERENCE_KINDS } from '../core/keys';
 import type { DriftReport } from '../core/drift';
 import { fieldsText, headline } from './values';
+import { quotaLines } from './quotas';
 
 /** Options of {@link formatTable}. */
 export interface TableOptions {
@@ -35,6 +36,7 @@ export function formatTable(report: DriftReport, options: TableOptions = {}): st
     }
     lines.push(...more(report.differences.length));
   }
+  lines.push(...quotaLines(report.quotas).map((l, i) => (i === 0 ? `\n${l}` : `  ${l}`)));
   for (const note of report.notes) lines.push(`note: ${note}`);
   return `${lines.join('\n')}\n`;
 }

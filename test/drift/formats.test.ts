@@ -9,7 +9,7 @@ const A = certId('a');
 describe('the sample report', () => {
   it('holds what the formatters are tested with', () => {
     expect(report.totals).toEqual({ differences: 4, missing: 0, different: 2, extra: 2, invalid: 0 });
-    expect(report.readiness).toEqual({ devices: 4, ready: 1, notReady: 2, notApplicable: 1, readinessPercent: 33.33 });
+    expect(report.readiness).toEqual({ devices: 4, ready: 1, notReady: 2, notApplicable: 1, readinessPercent: 33.33, connectReady: 2, connectReadinessPercent: 66.67 });
   });
 });
 

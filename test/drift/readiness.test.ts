@@ -144,7 +144,7 @@ describe('deviceReadiness', () => {
     ],
   ])('%s', (_, change, status, reasons) => {
     const device = readinessAfter(change);
-    expect(device).toEqual({ thingName: 'device-1', status, reasons: expect.arrayContaining(reasons) });
+    expect(device).toMatchObject({ thingName: 'device-1', status, reasons: expect.arrayContaining(reasons), fullyReady: status === 'ready' });
     expect(device.reasons).toHaveLength(reasons.length);
   });
 
@@ -159,23 +159,23 @@ describe('deviceReadiness', () => {
       t.certificates = t.certificates.filter((c) => c.certificateId !== third);
       t.certificates.find((c) => c.certificateId === second)!.status = 'REVOKED';
     });
-    expect(device).toEqual({ thingName: 'device-1', status: 'not-ready', reasons: [`certificate ${second.slice(0, 12)} is REVOKED in target`] });
+    expect(device).toMatchObject({ thingName: 'device-1', status: 'not-ready', reasons: [`certificate ${second.slice(0, 12)} is REVOKED in target`], connectReady: false, connectReasons: ['certificate REVOKED'] });
   });
 });
 
 describe('summariseReadiness', () => {
   it('divides ready devices by the applicable ones', () => {
     const summary = summariseReadiness([
-      { thingName: 'a', status: 'ready', reasons: [] },
-      { thingName: 'b', status: 'not-ready', reasons: ['x'] },
-      { thingName: 'c', status: 'ready', reasons: [] },
-      { thingName: 'd', status: 'not-applicable', reasons: ['no ACTIVE certificate in source'] },
+      { thingName: 'a', status: 'ready', reasons: [], connectReady: true, fullyReady: true },
+      { thingName: 'b', status: 'not-ready', reasons: ['x'], connectReady: true, fullyReady: false },
+      { thingName: 'c', status: 'ready', reasons: [], connectReady: true, fullyReady: true },
+      { thingName: 'd', status: 'not-applicable', reasons: ['no ACTIVE certificate in source'], connectReady: false, fullyReady: false },
     ]);
-    expect(summary).toEqual({ devices: 4, ready: 2, notReady: 1, notApplicable: 1, readinessPercent: 66.67 });
+    expect(summary).toEqual({ devices: 4, ready: 2, notReady: 1, notApplicable: 1, readinessPercent: 66.67, connectReady: 3, connectReadinessPercent: 100 });
   });
 
   it('reads 100 % when no device is applicable', () => {
-    expect(summariseReadiness([{ thingName: 'd', status: 'not-applicable', reasons: [] }]).readinessPercent).toBe(100);
+    expect(summariseReadiness([{ thingName: 'd', status: 'not-applicable', reasons: [], connectReady: false, fullyReady: false }]).readinessPercent).toBe(100);
     expect(summariseReadiness([]).readinessPercent).toBe(100);
   });
 });
@@ -208,10 +208,10 @@ describe('buildDriftReport', () => {
     ]);
     expect(r.byKind.thing).toMatchObject({ source: 2, target: 2, missing: 1, extra: 1 });
     expect(r.devices).toEqual([
-      { thingName: 'device-1', status: 'not-ready', reasons: [`certificate ${SHORT} is INACTIVE in target`] },
-      { thingName: 'new-device', status: 'not-applicable', reasons: ['no ACTIVE certificate in source'] },
+      { thingName: 'device-1', status: 'not-ready', reasons: [`certificate ${SHORT} is INACTIVE in target`], connectReady: false, fullyReady: false, connectReasons: ['certificate INACTIVE'] },
+      { thingName: 'new-device', status: 'not-applicable', reasons: ['no ACTIVE certificate in source'], connectReady: false, fullyReady: false },
     ]);
-    expect(r.readiness).toEqual({ devices: 2, ready: 0, notReady: 1, notApplicable: 1, readinessPercent: 0 });
+    expect(r.readiness).toEqual({ devices: 2, ready: 0, notReady: 1, notApplicable: 1, readinessPercent: 0, connectReady: 0, connectReadinessPercent: 0 });
   });
 
   it('compares policy documents after rewriting the source region, showing both normalised documents', () => {

@@ -16,11 +16,12 @@ import { loadDefinition, LocalStateMachine, type LocalExecution } from '../../li
 import * as readChunk from '../../lambdas/drift-read-chunk';
 import * as finishDrift from '../../lambdas/drift-finish';
 import type { DriftDependencies } from '../../lambdas/runtime/drift-dependencies';
-import { createMetrics } from '../../lambdas/runtime/metrics';
+import { createRegionPairMetrics } from '../../lambdas/runtime/metrics';
 import { ACCOUNT, SOURCE, TARGET, startSyncedFleet, type SyncedFleet } from './emulator-fleet';
 import type { StaticCredentials } from '../../lib/aws/clients';
 import { perRoleDependencies, taskRolesFor } from '../../lib/local/iam';
 import { synthesizedTemplate } from '../support/synthesized-template';
+import { compareRegionQuotas, createServiceQuotasClient } from '../../lib/aws/service-quotas';
 
 const DEVICES = 12;
 const SUBSTITUTIONS = {
@@ -46,7 +47,7 @@ afterAll(async () => {
 });
 
 /** One local drift job: its dependencies, with everything it emits kept in memory. */
-function job(options: { listings?: (l: DriftListings) => DriftListings } = {}) {
+function job(options: { listings?: (l: DriftListings) => DriftListings; quotas?: DriftDependencies['quotas'] } = {}) {
   const region = (name: string, credentials: StaticCredentials) => {
     const r = createDriftRegistry({ region: name, endpoint: f.emulator.url, accountId: ACCOUNT, quotas: { scale: 0 }, logger: silentLogger, credentials });
     return { reader: r.registry, listings: options.listings ? options.listings(r.listings) : r.listings };
@@ -62,7 +63,7 @@ function job(options: { listings?: (l: DriftListings) => DriftListings } = {}) {
     locate: (key) => `memory://${key}`,
     publisher: { putEvents: async (entries) => (events.push(...entries), { failedEntryCount: 0 }) },
     eventBusName: 'drift-bus',
-    metrics: createMetrics('drift', SOURCE, TARGET),
+    metrics: createRegionPairMetrics('drift', SOURCE, TARGET),
     reconcile: {
       stateMachineArn: RECONCILE_ARN,
       starter: { startExecution: async (input) => (started.push(input), { executionArn: `${RECONCILE_ARN}:${input.name}`, alreadyStarted: false }) },
@@ -71,6 +72,7 @@ function job(options: { listings?: (l: DriftListings) => DriftListings } = {}) {
     // Small chunks, so every stream loops.
     limits: { things: 5, certificates: 5, policies: 5, memberships: 5 },
     now: () => new Date('2026-11-23T06:00:00.000Z'),
+    ...(options.quotas ? { quotas: options.quotas } : {}),
   });
   const deps = perRoleDependencies(taskRolesFor(template, 'drift.asl.json'), depsWith);
   const handlers = {
@@ -179,5 +181,25 @@ describe('the drift state machine, locally against the emulator', () => {
     expect(execution).toMatchObject({ status: 'FAILED', error: 'AccessDeniedError' });
     expect(j.failures).toEqual([expect.objectContaining({ error: expect.objectContaining({ Error: 'AccessDeniedError' }) })]);
     expect(j.events).toEqual([]);
+  });
+  it('puts both regions’ IoT Core quotas in the report, a lower one listed, and an unreadable one as a note', async () => {
+    await fetch(`${f.emulator.url}/_emulator/service-quotas?region=${TARGET}`, { method: 'POST', body: JSON.stringify({ 'L-CA7D4E3E': 5 }) });
+    try {
+      const quotas = () => compareRegionQuotas(createServiceQuotasClient(SOURCE, f.emulator.url), createServiceQuotasClient(TARGET, f.emulator.url));
+      const j = job({ quotas });
+      const { execution } = await j.run();
+      const output = execution.output as finishDrift.DriftOutcome;
+      const report = JSON.parse((await j.store.get(`drift/reports/${output.runId}/report.json`)) as string) as DriftReport;
+      expect(report.quotas?.lower).toEqual([expect.objectContaining({ code: 'L-CA7D4E3E', source: 15, target: 5 })]);
+      expect(await j.store.get('drift/latest/report.html')).toContain('<section id="quotas">');
+
+      const failing = job({ quotas: async () => Promise.reject(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' })) });
+      const again = (await failing.run()).execution;
+      expect(again.status).toBe('SUCCEEDED');
+      const noted = JSON.parse((await failing.store.get(`drift/reports/${(again.output as finishDrift.DriftOutcome).runId}/report.json`)) as string) as DriftReport;
+      expect(noted.notes).toContain('IoT Core quotas not compared: AccessDeniedException: not authorized');
+    } finally {
+      await fetch(`${f.emulator.url}/_emulator/service-quotas`, { method: 'DELETE' });
+    }
   });
 });

@@ -43,7 +43,9 @@ describe('iotAuthorizationRequest (Service Authorization Reference data)', () =>
   it('maps every operation the emulator routes to an action of the reference with resources', async () => {
     expect(ROUTES.length).toBeGreaterThan(60);
     for (const route of ROUTES) {
-      const result = await request(route.operation, SAMPLE_INPUT);
+      // Every path label the route binds gets a value too (a new family's name labels, say).
+      const labels = Object.fromEntries([...route.path.matchAll(/\{(\w+)\}/g)].map((m) => [m[1]!, `${m[1]}-1`]));
+      const result = await request(route.operation, { ...labels, ...SAMPLE_INPUT });
       expect(result.action).toBe(`iot:${route.operation}`);
       expect(result.resources.length).toBeGreaterThan(0);
       for (const resource of result.resources) expect(resource === '*' || resource.startsWith(`arn:aws:iot:${REGION}:${ACCOUNT}:`)).toBe(true);

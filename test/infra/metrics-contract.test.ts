@@ -13,14 +13,16 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { addIotRegistrySyncStacks, loadAppConfig } from '../../lib/infra';
 import { publishDriftMetrics } from '../../lambdas/drift-finish';
 import { readDriftEnvironment } from '../../lambdas/runtime/drift-dependencies';
-import { createMetrics } from '../../lambdas/runtime/metrics';
+import { createRegionPairMetrics } from '../../lambdas/runtime/metrics';
 import { sampleReport } from '../drift/sample-report';
 import createKeys from '../fixtures/events/cloudtrail-create-keys-and-certificate.json';
 import * as resolveChange from '../../lambdas/resolve-change';
 import { readSyncEnvironment } from '../../lambdas/runtime/config';
 import { silentLogger } from '../../lib/core/logger';
 import { InMemoryRegistry } from '../support/in-memory-registry';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { addFailoverStacks } from '../../lib/infra/failover/stacks';
+import { canaryMetrics, runCanary } from '../../lambdas/failover-canary';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -128,38 +130,80 @@ const AWS_SERVICE_DIMENSIONS: Record<string, string[]> = {
   'AWS/Lambda': ['FunctionName'],
 };
 
+/** The app as `cdk synth` builds it with a failover section: the main stack and the failover stacks. */
+const configDir = mkdtempSync(join(tmpdir(), 'irs-metrics-'));
+writeFileSync(
+  join(configDir, 'failover.json'),
+  JSON.stringify({
+    failover: {
+      domainName: 'iot.example.com',
+      hostedZoneId: 'Z0123456789ABCDEFGHIJ',
+      serverCertificateArns: {
+        primary: 'arn:aws:acm:us-east-1:111122223333:certificate/11111111-2222-3333-4444-555555555555',
+        secondary: 'arn:aws:acm:us-west-2:111122223333:certificate/66666666-7777-8888-9999-000000000000',
+      },
+    },
+  }),
+);
 const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-const config = loadAppConfig({ context: () => undefined, env: {}, cwd: mkdtempSync(join(tmpdir(), 'irs-metrics-')) });
-const [primaryStack] = addIotRegistrySyncStacks(app, config);
-const template = Template.fromStack(primaryStack!).toJSON() as Json;
-const watched = alarmMetrics(template);
+const config = loadAppConfig({ context: (k) => (k === 'config' ? join(configDir, 'failover.json') : undefined), env: {}, cwd: configDir });
+const syncStacks = addIotRegistrySyncStacks(app, config);
+const stacks = [...syncStacks, ...addFailoverStacks(app, config, syncStacks[0]!)];
+const templates = stacks.map((stack) => ({ stack, template: Template.fromStack(stack).toJSON() as Json }));
+const watched = templates.flatMap((t) => alarmMetrics(t.template));
 
 /** A CloudTrail event whose record lacks the certificate ID it created: ResolveChange counts it as unresolved. */
 const unresolvedEvent = { ...createKeys, detail: { ...createKeys.detail, responseElements: null } };
 
 /** What the project's own code emits, configured as the template configures each emitting Lambda. */
 async function emittedMetrics(): Promise<MetricIdentity[]> {
-  const drift = readDriftEnvironment({ ...functionEnvironment(template, 'DriftFinish'), IRS_REPORT_BUCKET: 'report-bucket' });
-  const driftLines = await captureStdout(async () => publishDriftMetrics(createMetrics('drift', drift.IRS_SOURCE_REGION, drift.IRS_TARGET_REGION), sampleReport()));
+  const lines: string[] = [];
+  // The drift job and the sync of each sync stack (the main one and the failback one, reversed).
+  for (const { template: t } of templates.slice(0, syncStacks.length)) {
+    const drift = readDriftEnvironment({ ...functionEnvironment(t, 'DriftFinish'), IRS_REPORT_BUCKET: 'report-bucket' });
+    lines.push(...(await captureStdout(async () => publishDriftMetrics(createRegionPairMetrics('drift', drift.IRS_SOURCE_REGION, drift.IRS_TARGET_REGION), sampleReport()))));
 
-  const sync = readSyncEnvironment(functionEnvironment(template, 'ResolveChange'));
-  const registry = new InMemoryRegistry({ region: sync.IRS_SOURCE_REGION });
-  const resolve = resolveChange.createHandler({
-    source: registry,
-    target: new InMemoryRegistry({ region: sync.IRS_TARGET_REGION }),
-    deleteMode: sync.IRS_DELETE_MODE,
-    logger: silentLogger,
-    metrics: createMetrics('sync', sync.IRS_SOURCE_REGION, sync.IRS_TARGET_REGION),
-  });
-  let resolved: unknown;
-  const syncLines = await captureStdout(async () => {
-    resolved = await resolve({ ...unresolvedEvent, region: sync.IRS_SOURCE_REGION, detail: { ...unresolvedEvent.detail, awsRegion: sync.IRS_SOURCE_REGION } });
-  });
-  expect(resolved).toMatchObject({ status: 'unresolved' });
-  return emfMetrics([...driftLines, ...syncLines]);
+    const sync = readSyncEnvironment(functionEnvironment(t, 'ResolveChange'));
+    const resolve = resolveChange.createHandler({
+      source: new InMemoryRegistry({ region: sync.IRS_SOURCE_REGION }),
+      target: new InMemoryRegistry({ region: sync.IRS_TARGET_REGION }),
+      deleteMode: sync.IRS_DELETE_MODE,
+      logger: silentLogger,
+      metrics: createRegionPairMetrics('sync', sync.IRS_SOURCE_REGION, sync.IRS_TARGET_REGION),
+    });
+    let resolved: unknown;
+    lines.push(
+      ...(await captureStdout(async () => {
+        resolved = await resolve({ ...unresolvedEvent, region: sync.IRS_SOURCE_REGION, detail: { ...unresolvedEvent.detail, awsRegion: sync.IRS_SOURCE_REGION } });
+      })),
+    );
+    expect(resolved).toMatchObject({ status: 'unresolved' });
+  }
+
+  // Each region's canary, configured from its stack's Lambda; an unreadable secret is a failed probe (no network).
+  const canaryLines: string[] = [];
+  for (const { stack, template: t } of templates) {
+    const canary = Object.keys(t.Resources as Json).find((id) => id.includes('Canary') && (t.Resources as Record<string, Json>)[id]!.Type === 'AWS::Lambda::Function' && functionEnvironment(t, id).IRS_FAILOVER_DOMAIN);
+    if (canary === undefined) continue;
+    const domainName = functionEnvironment(t, canary).IRS_FAILOVER_DOMAIN!;
+    canaryLines.push(
+      ...(await captureStdout(async () => {
+        await runCanary({
+          region: stack.region,
+          domainName,
+          readSecret: async () => Promise.reject(new Error('no secret in a test')),
+          connector: () => Promise.reject(new Error('unused')) as never,
+          metrics: canaryMetrics(stack.region, domainName),
+          log: () => undefined,
+        });
+      })),
+    );
+  }
+  expect(canaryLines.length).toBeGreaterThan(0);
+  return emfMetrics([...lines, ...canaryLines]);
 }
 
-describe('the alarms of the synthesized stack and the metrics that are emitted', () => {
+describe('the alarms of the synthesized stacks (failover included) and the metrics that are emitted', () => {
   let emitted: MetricIdentity[];
   beforeAll(async () => {
     emitted = await emittedMetrics();

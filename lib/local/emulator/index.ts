@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import type { EmulatorEvents } from './events';
 import { IamSettingsSchema, TemplateAuthorizer, type IamSettings } from '../iam/authorizer';
+import { startDataPlane, type DataPlane } from './data-plane/broker';
 import { CertificateIssuer } from './issuer';
 import { EmulatorCore, type EmulatorStats, type RuntimeSettings } from './server';
 
@@ -15,6 +16,8 @@ export type { CloudTrailEnvelope, CloudTrailEvent, EmulatorEvent, EmulatorEvents
 export type { EmulatorStats, OperationCounts } from './server';
 export { DEFAULT_TPS, defaultTps } from './quotas';
 export { ROUTES } from './router';
+export type { DataPlane, Refusal } from './data-plane/broker';
+export { endpointAddress } from './operations/domain-configurations';
 
 /** How the emulator starts. */
 export interface EmulatorOptions {
@@ -43,6 +46,8 @@ export interface EmulatorOptions {
    * logical IDs are evaluated against that role (403 AccessDeniedException when denied); other keys are unrestricted.
    */
   iam?: IamSettings;
+  /** Also serve the MQTT data plane (TLS, client certificates) on this port (0: any free port). */
+  mqtt?: { port?: number; defaultRegion?: string };
 }
 
 /** A started emulator. */
@@ -60,6 +65,10 @@ export interface RunningEmulator {
   reset(region?: string): void;
   /** A JSON view of one region's registry (or all regions). */
   dump(region?: string): Record<string, unknown>;
+  /** The MQTT data plane, when `mqtt` was given. */
+  dataPlane?: DataPlane;
+  /** The emulator CA's certificate (PEM): it signs device and data-plane server certificates. */
+  caCertificatePem: string;
   close(): Promise<void>;
 }
 
@@ -76,6 +85,7 @@ const optionsSchema = z
     registryEvents: z.enum(['all', 'none']).optional(),
     seed: z.number().int().optional(),
     iam: IamSettingsSchema.optional(),
+    mqtt: z.object({ port: z.number().int().min(0).max(65535).optional(), defaultRegion: z.string().min(1).optional() }).strict().optional(),
   })
   .strict();
 
@@ -89,6 +99,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     latencyMs: o.latencyMs ?? 0,
   };
   const accountId = o.accountId ?? '123456789012';
+  const issuer = await CertificateIssuer.create();
   const core = new EmulatorCore(
     settings,
     {
@@ -98,7 +109,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       ...(o.seed !== undefined ? { seed: o.seed } : {}),
       ...(o.iam !== undefined ? { authorizer: TemplateAuthorizer.fromSettings(o.iam, accountId) } : {}),
     },
-    await CertificateIssuer.create(),
+    issuer,
   );
   const server: Server = createServer({ keepAlive: true }, (req, res) => {
     core.handle(req, res).catch(() => {
@@ -116,6 +127,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   });
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
+  const dataPlane = o.mqtt
+    ? await startDataPlane(core, issuer, {
+        host,
+        port: o.mqtt.port ?? 0,
+        ...(o.mqtt.defaultRegion !== undefined ? { defaultRegion: o.mqtt.defaultRegion } : {}),
+      })
+    : undefined;
   return {
     url: `http://${urlHost}:${port}`,
     port,
@@ -125,11 +143,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     configure: (changes) => core.configure(changes),
     reset: (region) => core.reset(region),
     dump: (region) => core.dump(region),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    ...(dataPlane ? { dataPlane } : {}),
+    caCertificatePem: issuer.caCertificatePem,
+    close: async () => {
+      await dataPlane?.close();
+      await new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+    },
   };
 }
 
@@ -137,6 +159,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 export async function runEmulatorCommand(options: EmulatorOptions, print: (line: string) => void): Promise<RunningEmulator> {
   const emulator = await startEmulator({ port: 4566, ...options });
   print(`listening on ${emulator.url}`);
+  if (emulator.dataPlane) print(`mqtt listening on ${emulator.dataPlane.url}`);
   const o = { quotaScale: options.quotaScale ?? 1, faultRate: options.faultRate ?? 0, throttleRate: options.throttleRate ?? 0, latencyMs: options.latencyMs ?? 0 };
   print(`account ${options.accountId ?? '123456789012'}; quotaScale ${o.quotaScale}${o.quotaScale === 0 ? ' (quotas off)' : ''}; faultRate ${o.faultRate}; throttleRate ${o.throttleRate}; latencyMs ${o.latencyMs}`);
   if (options.iam) print(`IAM: calls signed with a role's logical ID as access key are evaluated against that role of the template (stack region ${options.iam.stackRegion})`);

@@ -83,6 +83,26 @@ export class CertificateIssuer {
     return this.sign(csr.publicKey);
   }
 
+  /** A TLS server certificate for the given DNS names (or IP addresses), with its key (the data plane's endpoint names). */
+  async issueServerCertificate(dnsNames: readonly string[]): Promise<{ certificatePem: string; privateKeyPem: string }> {
+    const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
+    const cert = await x509.X509CertificateGenerator.create({
+      subject: `CN=${dnsNames[0] ?? 'localhost'}`,
+      issuer: this.caName,
+      notBefore: new Date(Date.now() - 60_000),
+      notAfter: NOT_AFTER,
+      publicKey: keys.publicKey,
+      signingKey: this.caKey,
+      signingAlgorithm: SIGNING,
+      extensions: [
+        new x509.SubjectAlternativeNameExtension(dnsNames.map((value) => ({ type: /^[\d.]+$|:/.test(value) ? ('ip' as const) : ('dns' as const), value }))),
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      ],
+    });
+    const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
+    return { certificatePem: cert.toString('pem'), privateKeyPem: pem('PRIVATE KEY', pkcs8) };
+  }
+
   private async sign(publicKey: x509.PublicKeyType): Promise<string> {
     const cert = await x509.X509CertificateGenerator.create({
       subject: 'CN=AWS IoT Certificate',

@@ -109,6 +109,13 @@ export const ROUTES: readonly Route[] = [
   // event configurations
   route('GET', '/event-configurations', 'DescribeEventConfigurations'),
   route('PATCH', '/event-configurations', 'UpdateEventConfigurations'),
+  // domain configurations and endpoints (the data plane's names)
+  route('POST', '/domainConfigurations/{domainConfigurationName}', 'CreateDomainConfiguration'),
+  route('GET', '/domainConfigurations/{domainConfigurationName}', 'DescribeDomainConfiguration'),
+  route('GET', '/domainConfigurations', 'ListDomainConfigurations', { ...markerPage, serviceType: 's' }),
+  route('PUT', '/domainConfigurations/{domainConfigurationName}', 'UpdateDomainConfiguration'),
+  route('DELETE', '/domainConfigurations/{domainConfigurationName}', 'DeleteDomainConfiguration'),
+  route('GET', '/endpoint', 'DescribeEndpoint', { endpointType: 's' }),
 ];
 
 /** A matched route with its decoded path labels. */

@@ -14,6 +14,7 @@ import { EventHub } from './events';
 import type { CertificateIssuer } from './issuer';
 import { billingGroupOperations } from './operations/billing-groups';
 import { certificateOperations } from './operations/certificates';
+import { domainConfigurationOperations } from './operations/domain-configurations';
 import { eventConfigurationOperations } from './operations/event-configurations';
 import { policyOperations } from './operations/policies';
 import { principalOperations } from './operations/principals';
@@ -23,6 +24,7 @@ import { thingOperations } from './operations/things';
 import { QuotaBuckets } from './quotas';
 import { seededRandom, type Random } from './random';
 import { ROUTES, Router, type Route } from './router';
+import { SERVICE_QUOTAS_TARGET_PREFIX, ServiceQuotaStore } from './service-quotas';
 import { dumpRegion, emptyRegion, type EventConfigKey, type RegionState } from './state';
 
 /** Settings that can change while the emulator runs. */
@@ -69,6 +71,7 @@ const ALL_HANDLERS: OperationTable = {
   ...policyOperations,
   ...principalOperations,
   ...eventConfigurationOperations,
+  ...domainConfigurationOperations,
 };
 
 for (const r of ROUTES) {
@@ -100,6 +103,8 @@ export class EmulatorCore {
   private readonly quotas: QuotaBuckets;
   private readonly random: Random;
   private stats: EmulatorStats = { total: newCounts(), byRegion: {} };
+  /** Service Quotas (awsJson1_1 on the same endpoint): applied IoT Core quotas per region. */
+  private readonly serviceQuotas: ServiceQuotaStore;
 
   constructor(
     private readonly settings: RuntimeSettings,
@@ -109,6 +114,7 @@ export class EmulatorCore {
     checkSettings(settings);
     this.quotas = new QuotaBuckets(settings.quotaScale);
     this.random = seededRandom(fixed.seed);
+    this.serviceQuotas = new ServiceQuotaStore(fixed.accountId);
   }
 
   /** Changes runtime settings. */
@@ -148,6 +154,21 @@ export class EmulatorCore {
     return Object.fromEntries([...this.regions.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, s]) => [name, dumpRegion(s)]));
   }
 
+  /** The account every ARN uses. */
+  get accountId(): string {
+    return this.fixed.accountId;
+  }
+
+  /** The regions that hold state so far (the data plane looks names up in each). */
+  regionNames(): string[] {
+    return [...this.regions.keys()];
+  }
+
+  /** One region's live registry (created empty on first use); the data plane reads it. */
+  regionState(name: string): RegionState {
+    return this.region(name);
+  }
+
   private region(name: string): RegionState {
     let state = this.regions.get(name);
     if (!state) {
@@ -171,6 +192,8 @@ export class EmulatorCore {
     const search = q >= 0 ? rawUrl.slice(q + 1) : '';
     const body = await readBody(req);
     if (path.startsWith('/_emulator/')) return this.admin(req.method ?? 'GET', path, new URLSearchParams(search), body, res);
+    const target = req.headers['x-amz-target'];
+    if (typeof target === 'string' && target.startsWith(SERVICE_QUOTAS_TARGET_PREFIX)) return this.serviceQuotaCall(req, target.slice(SERVICE_QUOTAS_TARGET_PREFIX.length), body, res, requestId);
 
     const match = this.router.match(req.method ?? 'GET', path);
     if (!match) return sendError(res, requestId, unknownOperation(req.method ?? 'GET', path));
@@ -263,6 +286,26 @@ export class EmulatorCore {
     return undefined;
   }
 
+  /** One Service Quotas call (awsJson1_1): the region from the SigV4 scope, errors as `__type`. */
+  private serviceQuotaCall(req: IncomingMessage, operation: string, body: string, res: ServerResponse, requestId: string): void {
+    const auth = SCOPE.exec(req.headers.authorization ?? '');
+    if (!auth) return sendError(res, requestId, missingAuthenticationToken());
+    const region = auth[2] as string;
+    const counts = this.count(region, operation);
+    counts.requests++;
+    this.stats.total.requests++;
+    try {
+      const input = body === '' ? {} : (JSON.parse(body) as Record<string, unknown>);
+      send(res, requestId, 200, this.serviceQuotas.handle(operation, region, input));
+    } catch (err) {
+      counts.errors++;
+      const error = err instanceof AwsError ? err : invalidRequest(err instanceof Error ? err.message : String(err));
+      const text = JSON.stringify({ __type: error.code, message: error.message });
+      res.writeHead(error.statusCode, { 'content-type': 'application/x-amz-json-1.1', 'content-length': Buffer.byteLength(text), 'x-amzn-requestid': requestId });
+      res.end(text);
+    }
+  }
+
   private admin(method: string, path: string, params: URLSearchParams, body: string, res: ServerResponse): void {
     const region = params.get('region') ?? undefined;
     const requestId = randomUUID();
@@ -284,6 +327,17 @@ export class EmulatorCore {
           return send(res, requestId, 200, { events: this.events.log(region) });
         case 'DELETE /_emulator/events':
           this.events.clearLog(region);
+          return send(res, requestId, 200, {});
+        case 'GET /_emulator/ca':
+          // The CA a device trusts to reach the data plane (the emulator's stand-in for Amazon Root CA 1).
+          return send(res, requestId, 200, { caCertificatePem: this.issuer.caCertificatePem });
+        case 'POST /_emulator/service-quotas': {
+          if (region === undefined) throw new RangeError('region is required');
+          this.serviceQuotas.set(region, (body === '' ? {} : JSON.parse(body)) as Record<string, unknown>);
+          return send(res, requestId, 200, {});
+        }
+        case 'DELETE /_emulator/service-quotas':
+          this.serviceQuotas.reset(region);
           return send(res, requestId, 200, {});
         case 'GET /_emulator/config':
           return send(res, requestId, 200, this.currentSettings());

@@ -113,6 +113,18 @@ export interface PolicyRecord {
   seq: number;
 }
 
+/** A domain configuration (an endpoint name devices connect to). */
+export interface DomainConfigurationRecord {
+  name: string;
+  arn: string;
+  /** The custom domain name, or the AWS-managed endpoint name when none was given. */
+  domainName: string;
+  domainType: 'ENDPOINT' | 'AWS_MANAGED' | 'CUSTOMER_MANAGED';
+  serviceType: 'DATA' | 'CREDENTIAL_PROVIDER' | 'JOBS';
+  status: 'ENABLED' | 'DISABLED';
+  lastStatusChangeDate: number;
+}
+
 /** How a principal is attached to a thing. */
 export type ThingPrincipalType = 'EXCLUSIVE_THING' | 'NON_EXCLUSIVE_THING';
 
@@ -152,6 +164,8 @@ export interface RegionState {
   /** principal → thing name → type. */
   principalThings: Map<string, Map<string, ThingPrincipalType>>;
   eventConfig: { enabled: Record<EventConfigKey, boolean>; creationDate: number; lastModifiedDate: number };
+  /** Domain configurations by name. */
+  domainConfigurations: Map<string, DomainConfigurationRecord>;
   /** Monotonic counter for creation order. */
   seq: number;
 }
@@ -177,6 +191,7 @@ export function emptyRegion(now: number, registryEvents: 'all' | 'none'): Region
     thingPrincipals: new Map(),
     principalThings: new Map(),
     eventConfig: { enabled, creationDate: now, lastModifiedDate: now },
+    domainConfigurations: new Map(),
     seq: 0,
   };
 }

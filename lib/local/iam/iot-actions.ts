@@ -50,7 +50,15 @@ const VARIABLE_MEMBERS: Record<string, readonly string[]> = {
   PolicyName: ['policyName'],
   Certificate: ['certificateId'],
   CACertificate: ['certificateId', 'caCertificateId'],
+  DomainConfigurationName: ['domainConfigurationName'],
 };
+
+/**
+ * Variables that are assigned by the service and that no request carries (a domain configuration's ID):
+ * evaluated as `*`, which a policy naming the resource with a wildcard in their place matches.
+ * UNCONFIRMED: what IAM puts there for a request made by name.
+ */
+const SERVICE_ASSIGNED = new Set(['Id']);
 
 function arnPattern(format: string): RegExp {
   const escaped = format.replace(/[.*+?^()|[\]\\]/g, '\\$&');
@@ -69,6 +77,7 @@ function resourceArn(format: string, request: IotRequest): string | undefined {
     if (name === 'Partition') return request.partition ?? 'aws';
     if (name === 'Region') return request.region;
     if (name === 'Account') return request.accountId;
+    if (SERVICE_ASSIGNED.has(name)) return '*';
     for (const member of VARIABLE_MEMBERS[name] ?? []) {
       const value = request.input[member];
       if (typeof value === 'string' && value !== '') return value;
