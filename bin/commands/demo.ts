@@ -4,5 +4,6 @@ import { runDemo } from '../../lib/local/demo';
 /** Runs the demo; exit code 0 when the secondary converged, 2 when differences remain. */
 export async function runDemoCommand(options: { devices: number; quotaScale: number }): Promise<number> {
   const result = await runDemo({ devices: options.devices, quotaScale: options.quotaScale });
-  return result.differences === 0 && result.executions.failed === 0 ? 0 : 2;
+  const failoverOk = result.failover === undefined || result.failover.drill.reconnectedToSecondary === result.failover.devices;
+  return result.differences === 0 && result.executions.failed === 0 && failoverOk ? 0 : 2;
 }
