@@ -84,6 +84,14 @@ export interface ReadingStats {
   wallSeconds?: number;
 }
 
+/** A connection drill's result (`iot-registry-sync drill --json`), shown beside the readiness it should agree with. */
+export interface DrillOutcome {
+  region: string;
+  devices: number;
+  connected: number;
+  refused: { thingName: string; reason: string }[];
+}
+
 /** The drift report: one run's comparison of two regions. */
 export interface DriftReport {
   reportVersion: 1;
@@ -101,6 +109,8 @@ export interface DriftReport {
   /** What the read could not compare, and similar caveats. */
   notes: string[];
   reading?: ReadingStats;
+  /** The drill's result, when one ran against the target. */
+  drill?: DrillOutcome;
 }
 
 /** Input of {@link buildDriftReport}. */
