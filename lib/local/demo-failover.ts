@@ -18,7 +18,7 @@ import { mapWithConcurrency } from '../core/concurrency';
 import { buildDriftReport } from '../core/drift';
 import { readAll } from '../core/scope';
 import type { RunningEmulator } from './emulator';
-import { connectablePolicyDocument, runFailoverDrill, type FailoverDrillResult } from './failover-drill';
+import { connectablePolicyDocument, emulatorDataPlane, runFailoverDrill, type FailoverDrillResult } from './failover-drill';
 
 /** What the demo's failover measured. */
 export interface DemoFailoverResult {
@@ -71,7 +71,7 @@ export async function runDemoFailover(ctx: DemoFailoverContext): Promise<DemoFai
     const health = { intervalMs: 200, failureThreshold: 3 };
     ctx.print(`\n5. Failover drill: one name, a failover record (PRIMARY ${primaryRegion}, SECONDARY ${secondaryRegion}; health check every ${health.intervalMs} ms, ${health.failureThreshold} failures to flip):`);
     const drill = await runFailoverDrill({
-      emulator: ctx.emulator,
+      dataPlane: emulatorDataPlane(ctx.emulator),
       accountId: ctx.accountId,
       primaryRegion,
       secondaryRegion,
