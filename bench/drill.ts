@@ -11,12 +11,14 @@
  *   `ratio` = reconnect p99 ÷ boundMs;
  * - `calls`: control-plane calls by operation to build the fleet (both regions).
  *
- * Emulator and devices share this one process (one core for both sides' TLS). Usage:
+ * The emulator (and its data plane) runs in a worker thread, so its side of every TLS handshake does
+ * not compete with the devices' on one thread (BENCH_SAME_THREAD=1 keeps both in one). Usage:
  * `npm run bench:drill -- [devices] [concurrency]`. Prints one JSON line.
  */
+import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import { AttachPolicyCommand, AttachThingPrincipalCommand, CreateKeysAndCertificateCommand, CreateThingCommand, IoTClient } from '@aws-sdk/client-iot';
-import { startEmulator } from '../lib/local/emulator';
-import { createDrillFleet, runFailoverDrill } from '../lib/local/failover-drill';
+import { startEmulator, type EmulatorStats } from '../lib/local/emulator';
+import { createDrillFleet, emulatorDataPlane, runFailoverDrill, type DrillDataPlane } from '../lib/local/failover-drill';
 
 const ACCOUNT = '123456789012';
 const PRIMARY = 'us-east-1';
@@ -26,9 +28,60 @@ const CONCURRENCY = Number(process.argv[3] ?? 50);
 const HEALTH = { intervalMs: Number(process.env.INTERVAL ?? 200), failureThreshold: Number(process.env.THRESHOLD ?? 3) };
 const BACKOFF = { baseMs: 100, capMs: 2000, maxAttempts: 50 };
 
+type ToWorker = { type: 'available'; region: string; available: boolean; id: number } | { type: 'close' };
+
+async function emulatorThread(): Promise<void> {
+  const emulator = await startEmulator({ quotaScale: 0, accountId: ACCOUNT, mqtt: { port: 0 } });
+  parentPort?.postMessage({ url: emulator.url, mqttUrl: emulator.dataPlane!.url, caCertificatePem: emulator.caCertificatePem });
+  parentPort?.on('message', async (m: ToWorker) => {
+    if (m.type === 'available') {
+      emulator.dataPlane!.setRegionAvailable(m.region, m.available);
+      parentPort?.postMessage({ ack: m.id });
+    } else {
+      await emulator.close();
+      process.exit(0);
+    }
+  });
+}
+
+/** The emulator in a worker thread (or in this one): its URL, its data plane, and how to stop it. */
+async function emulatorSomewhere(): Promise<{ url: string; dataPlane: DrillDataPlane; close(): Promise<void> }> {
+  if (process.env.BENCH_SAME_THREAD === '1') {
+    const emulator = await startEmulator({ quotaScale: 0, accountId: ACCOUNT, mqtt: { port: 0 } });
+    return { url: emulator.url, dataPlane: emulatorDataPlane(emulator), close: () => emulator.close() };
+  }
+  const worker = new Worker(`require('tsx/cjs'); require(${JSON.stringify(__filename)});`, { eval: true });
+  const ready = await new Promise<{ url: string; mqttUrl: string; caCertificatePem: string }>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  let next = 0;
+  const acks = new Map<number, () => void>();
+  worker.on('message', (m: { ack?: number }) => {
+    if (m.ack !== undefined) acks.get(m.ack)?.();
+  });
+  return {
+    url: ready.url,
+    dataPlane: {
+      url: ready.mqttUrl,
+      caCertificatePem: ready.caCertificatePem,
+      setRegionAvailable: (region, available) =>
+        new Promise<void>((resolve) => {
+          const id = next++;
+          acks.set(id, resolve);
+          worker.postMessage({ type: 'available', region, available, id } satisfies ToWorker);
+        }),
+    },
+    close: async () => {
+      worker.postMessage({ type: 'close' } satisfies ToWorker);
+      await new Promise((resolve) => worker.once('exit', resolve));
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
-  const emulator = await startEmulator({ quotaScale: 0, accountId: ACCOUNT, mqtt: { port: 0 } });
+  const emulator = await emulatorSomewhere();
   const client = (region: string) => new IoTClient({ endpoint: emulator.url, region, credentials: { accessKeyId: 'l', secretAccessKey: 'l' }, maxAttempts: 1 });
   const primary = client(PRIMARY);
   const secondary = client(SECONDARY);
@@ -39,12 +92,12 @@ async function main(): Promise<void> {
     await primary.send(new AttachThingPrincipalCommand({ thingName: 'canary', principal: canary.certificateArn! }));
     await primary.send(new AttachPolicyCommand({ policyName: 'bench-connect', target: canary.certificateArn! }));
     const fleetSeconds = (performance.now() - started) / 1000;
-    const stats = emulator.stats();
+    const stats = (await (await fetch(`${emulator.url}/_emulator/stats`)).json()) as EmulatorStats;
     const calls: Record<string, number> = {};
     for (const byOp of Object.values(stats.byRegion)) for (const [op, c] of Object.entries(byOp)) calls[op] = (calls[op] ?? 0) + c.requests;
 
     const result = await runFailoverDrill({
-      emulator,
+      dataPlane: emulator.dataPlane,
       accountId: ACCOUNT,
       primaryRegion: PRIMARY,
       secondaryRegion: SECONDARY,
@@ -58,6 +111,7 @@ async function main(): Promise<void> {
     console.log(
       JSON.stringify({
         benchmark: 'drill',
+        emulatorThread: process.env.BENCH_SAME_THREAD === '1' ? 'same' : 'worker',
         devices: DEVICES,
         concurrency: CONCURRENCY,
         health: HEALTH,
@@ -87,7 +141,7 @@ async function main(): Promise<void> {
 }
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-main().catch((err: unknown) => {
+(isMainThread ? main() : emulatorThread()).catch((err: unknown) => {
   console.error(err);
   process.exitCode = 1;
 });

@@ -9,5 +9,6 @@ export async function runDemoCommand(options: { devices: number; quotaScale: num
     quotaScale: options.quotaScale,
     ...(options.iamTemplate === undefined ? {} : { iamTemplate: readTemplateFile(options.iamTemplate) }),
   });
-  return result.differences === 0 && result.executions.failed === 0 ? 0 : 2;
+  const failoverOk = result.failover === undefined || result.failover.drill.reconnectedToSecondary === result.failover.devices;
+  return result.differences === 0 && result.executions.failed === 0 && failoverOk ? 0 : 2;
 }

@@ -3,7 +3,8 @@
  * for a failover, as a terminal table, JSON, Markdown or a self-contained HTML page (to --out or stdout).
  * Exit codes as `terraform plan -detailed-exitcode`: 0 no differences, 2 differences found, 1 error.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { z } from 'zod';
 import { Option, type Command } from 'commander';
 import { jsonLinesLogger } from '../../lib/core/logger';
 import { checkDrift, memoryDriftStore } from '../../lib/core/drift-read';
@@ -21,6 +22,32 @@ export interface DriftCommandOptions extends RegionOptions {
   format: ReportFormat;
   /** Write the report here instead of standard output. */
   out?: string;
+  /** A `drill --json` result to show beside the readiness. */
+  drillResult?: string;
+}
+
+const DrillOutcomeSchema = z.object({
+  region: z.string().min(1),
+  devices: z.number().int().min(0),
+  connected: z.number().int().min(0),
+  refused: z.array(z.object({ thingName: z.string(), reason: z.string() })),
+});
+
+/** Reads a `drill --json` output file; the error names the file and the field. */
+function readDrillOutcome(file: string) {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`--drill-result ${file}: ${(error as Error).message}`);
+  }
+  const result = DrillOutcomeSchema.safeParse(parsed);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new Error(`--drill-result ${file}: ${issue?.path.join('.') || 'document'}: ${issue?.message ?? 'invalid'} (expected the output of drill --json)`);
+  }
+  const { region, devices, connected, refused } = result.data;
+  return { region, devices, connected, refused };
 }
 
 /** Where the command writes: the report, and one-line messages (stderr on the command line). */
@@ -38,6 +65,8 @@ const processOutput: DriftCommandOutput = {
 export async function runDriftCommand(options: DriftCommandOptions, output: DriftCommandOutput = processOutput): Promise<number> {
   try {
     if (options.sourceRegion === options.targetRegion) throw new Error('--source-region and --target-region must differ');
+    const drill = options.drillResult === undefined ? undefined : readDrillOutcome(options.drillResult);
+    if (drill && drill.region !== options.targetRegion) throw new Error(`--drill-result: the drill ran in ${drill.region}, not in the target region ${options.targetRegion}`);
     const logger = jsonLinesLogger({ write: (line) => output.message(line) });
     // With --iam-template, both regions are read as the drift job's ReadChunk Lambda reads them: under its role.
     if (options.iamTemplate !== undefined && options.endpoint === undefined) throw new Error('--iam-template needs --endpoint: an emulator started with --iam-template');
@@ -76,6 +105,7 @@ export async function runDriftCommand(options: DriftCommandOptions, output: Drif
     } catch (error) {
       report.notes.push(`IoT Core quotas not compared: ${(error as Error).name}: ${(error as Error).message}`);
     }
+    if (drill) report.drill = drill;
     const text = formatReport(report, options.format);
     if (options.out === undefined) {
       output.print(text);
@@ -98,6 +128,7 @@ export function registerDriftCommand(command: Command): Command {
     .description('Compare both regions: every difference, and how ready the target is for a failover (exit 0 in sync, 2 drift, 1 error).')
     .addOption(new Option('--format <format>', 'table on a terminal, json for machines, markdown for a ticket, html for a page').choices(REPORT_FORMATS).default('table'))
     .option('--out <file>', 'write the report to this file instead of standard output')
+    .option('--drill-result <file>', 'the output of `drill --json` in the target region, shown beside the readiness')
     .action(async (options: DriftCommandOptions) => {
       process.exitCode = await runDriftCommand(options);
     });

@@ -85,6 +85,14 @@ export interface ReadingStats {
   wallSeconds?: number;
 }
 
+/** A connection drill's result (`iot-registry-sync drill --json`), shown beside the readiness it should agree with. */
+export interface DrillOutcome {
+  region: string;
+  devices: number;
+  connected: number;
+  refused: { thingName: string; reason: string }[];
+}
+
 /** The drift report: one run's comparison of two regions. */
 export interface DriftReport {
   reportVersion: 1;
@@ -104,6 +112,8 @@ export interface DriftReport {
   reading?: ReadingStats;
   /** Applied IoT Core quotas compared between the regions (./quota-readiness), when read. */
   quotas?: QuotaComparison;
+  /** The drill's result, when one ran against the target. */
+  drill?: DrillOutcome;
 }
 
 /** Input of {@link buildDriftReport}. */

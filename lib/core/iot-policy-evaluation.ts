@@ -99,7 +99,8 @@ const DN_NAMES: Record<string, string> = {
 export function connectionVariables(facts: ConnectionFacts): Record<string, string> {
   const vars: Record<string, string> = {
     'iot:ClientId': facts.clientId,
-    'iot:Certificate.Id': facts.certificateId,
+    // cert-policy-variables.html names the certificate ID under "CertificateId"; UNCONFIRMED that the key is iot:CertificateId.
+    'iot:CertificateId': facts.certificateId,
     // UNCONFIRMED: with no thing named like the client ID, AWS is assumed to resolve IsAttached to false.
     'iot:Connection.Thing.IsAttached': String(facts.thing?.attachedToCertificate ?? false),
   };
@@ -109,6 +110,7 @@ export function connectionVariables(facts: ConnectionFacts): Record<string, stri
       if (name !== undefined) vars[`iot:Certificate.${prefix}.${name}`] = value;
     }
   }
+  // UNCONFIRMED: the serial number's key and format (AWS shows colon-separated hex; Node gives plain hex).
   if (facts.certificateSerialNumber !== undefined) vars['iot:Certificate.SerialNumber'] = facts.certificateSerialNumber;
   // Thing variables resolve only for the thing attached to the connecting certificate.
   if (facts.thing?.attachedToCertificate) {

@@ -14,6 +14,7 @@ import { LocalEventBus, type BusEvent } from './event-bus';
 import { mapWithConcurrency } from '../core/concurrency';
 import { buildFleet, deviceName, sharedPolicyDocument, type Fleet } from './fleet';
 import { LocalSyncRunner } from './sync-runner';
+import { runDemoFailover, type DemoFailoverResult } from './demo-failover';
 import type { LocalExecution } from './state-machine';
 import { perRoleDependencies, stackRegionOf, targetRegionOf, taskRolesFor, type CloudFormationTemplate } from './iam';
 
@@ -30,6 +31,8 @@ export interface DemoOptions {
    * with its own role. The regions default to the template's source and target.
    */
   iamTemplate?: CloudFormationTemplate;
+  /** Devices that really connect in the failover drill at the end (default 50; 0 skips it). */
+  connectingDevices?: number;
   print?: (line: string) => void;
 }
 
@@ -40,6 +43,8 @@ export interface DemoResult {
   differences: number;
   latencyMs: { p50: number; p99: number };
   seconds: number;
+  /** The failover drill's outcome, when it ran. */
+  failover?: DemoFailoverResult;
 }
 
 const ACCOUNT_ID = '123456789012';
@@ -56,6 +61,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     registryEvents: 'all',
     accountId: ACCOUNT_ID,
     thingTypeDeletionDelayMs: 0,
+    mqtt: { port: 0 },
     ...(template ? { iam: { template, stackRegion: sourceRegion } } : {}),
   });
   try {
@@ -111,7 +117,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     await changeFleet(source, fleet, sourceRegion, print);
     await syncPending('changes');
     print(`   (changes applied and synced in ${seconds(Date.now() - t0)} s)`);
-    const differences = await printDrift('final', source, target, print);
+    let differences = await printDrift('final', source, target, print);
+    const connecting = options.connectingDevices ?? 50;
+    const failover = connecting > 0 ? await runDemoFailover({ emulator, accountId: ACCOUNT_ID, source, target, syncPending, print, devices: connecting }) : undefined;
+    if (failover) differences = await printDrift('after the connecting devices', source, target, print);
     if (template) print(`   calls denied by the template's IAM: ${emulator.stats().total.denied ?? 0}`);
 
     const sorted = [...totals.latencies].sort((a, b) => a - b);
@@ -121,11 +130,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       differences,
       latencyMs: { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) },
       seconds: Number(seconds(Date.now() - started)),
+      ...(failover ? { failover } : {}),
     };
     print(
       `\n${differences === 0 ? 'The secondary is in sync' : `The secondary still differs in ${differences} places`}: ` +
         `${result.events} events, ${result.executions.succeeded} executions synced, ${result.executions.failed} failed, ` +
-        `event-to-converged p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms; ${result.seconds} s in all.`,
+        `event-to-converged p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms` +
+        (failover ? `; failover: ${failover.drill.reconnectedToSecondary}/${failover.devices} devices reconnected to ${targetRegion} (p99 ${failover.drill.reconnectMs.p99} ms)` : '') +
+        `; ${result.seconds} s in all.`,
     );
     return result;
   } finally {

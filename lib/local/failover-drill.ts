@@ -19,7 +19,6 @@ import { mapWithConcurrency } from '../core/concurrency';
 import { connectDevice, connectWithBackoff, parseMqttEndpoint, type ConnectedDevice, type DeviceEndpoint, type DeviceIdentity } from '../aws/mqtt-device';
 import { quantile } from '../aws/drill';
 import { FailoverRecord, type FailoverTarget } from './failover-record';
-import type { RunningEmulator } from './emulator';
 import { endpointAddress } from './emulator/operations/domain-configurations';
 
 /** Connect as your own thing, publish and receive under `devices/<clientId>/`. */
@@ -72,9 +71,24 @@ export async function createDrillFleet(
   });
 }
 
+/** The data plane the drill fails over: where devices connect, the CA they trust, and the switch that stops a region. */
+export interface DrillDataPlane {
+  /** `mqtts://HOST:PORT`, one port for every region (the emulator's). */
+  url: string;
+  caCertificatePem: string;
+  setRegionAvailable(region: string, available: boolean): void | Promise<void>;
+}
+
+/** A running emulator's data plane as the drill needs it. */
+export function emulatorDataPlane(emulator: { dataPlane?: { url: string; setRegionAvailable(region: string, available: boolean): void }; caCertificatePem: string }): DrillDataPlane {
+  const dataPlane = emulator.dataPlane;
+  if (!dataPlane) throw new Error('the emulator was started without its MQTT data plane (mqtt option)');
+  return { url: dataPlane.url, caCertificatePem: emulator.caCertificatePem, setRegionAvailable: (r, a) => dataPlane.setRegionAvailable(r, a) };
+}
+
 /** How the local failover drill runs. */
 export interface FailoverDrillOptions {
-  emulator: RunningEmulator;
+  dataPlane: DrillDataPlane;
   accountId: string;
   primaryRegion: string;
   secondaryRegion: string;
@@ -107,11 +121,10 @@ export interface FailoverDrillResult {
 
 /** Runs the drill; leaves the primary's data plane available again and every device disconnected. */
 export async function runFailoverDrill(o: FailoverDrillOptions): Promise<FailoverDrillResult> {
-  const dataPlane = o.emulator.dataPlane;
-  if (!dataPlane) throw new Error('the emulator was started without its MQTT data plane (mqtt option)');
+  const dataPlane = o.dataPlane;
   const { host, port } = parseMqttEndpoint(dataPlane.url);
   const target = (region: string): FailoverTarget => ({ region, serverName: endpointAddress(o.accountId, region, 'iot:Data-ATS') });
-  const endpointOf = (t: FailoverTarget): DeviceEndpoint => ({ host, port, serverName: t.serverName, caPem: o.emulator.caCertificatePem });
+  const endpointOf = (t: FailoverTarget): DeviceEndpoint => ({ host, port, serverName: t.serverName, caPem: dataPlane.caCertificatePem });
   const primary = target(o.primaryRegion);
   const record = new FailoverRecord(primary, target(o.secondaryRegion), {
     ...o.health,
@@ -164,14 +177,14 @@ export async function runFailoverDrill(o: FailoverDrillOptions): Promise<Failove
 
   record.start();
   stoppedAt = Date.now();
-  dataPlane.setRegionAvailable(o.primaryRegion, false);
+  await dataPlane.setRegionAvailable(o.primaryRegion, false);
   o.log?.(`${o.primaryRegion}'s data plane stopped answering`);
   try {
     await Promise.all(reconnections);
   } finally {
     abort.abort();
     record.stop();
-    dataPlane.setRegionAvailable(o.primaryRegion, true);
+    await dataPlane.setRegionAvailable(o.primaryRegion, true);
     await Promise.all(survivors.map((d) => d.disconnect().catch(() => undefined)));
   }
   reconnectTimes.sort((a, b) => a - b);

@@ -4,7 +4,9 @@
  * external resource of any kind, so it opens from a report bucket, a mail attachment or a file.
  */
 import { DIFFERENCE_KINDS } from '../core/keys';
-import type { DriftReport } from '../core/drift';
+import type { DriftReport, ReportDifference } from '../core/drift';
+import { differenceSeverity, SEVERITIES, type SeverityAssessment } from '../core/difference-severity';
+import { statementText } from '../core/policy-statement-diff';
 import { fieldsText, headline } from './values';
 import { quotaLines } from './quotas';
 
@@ -28,7 +30,11 @@ h1{font-size:1.4rem;margin:0 0 .25rem}h2{font-size:1.1rem;margin:2rem 0 .5rem}
 table{border-collapse:collapse;width:100%;margin:.25rem 0}th,td{border:1px solid #d5d9e2;padding:.3rem .5rem;text-align:left;vertical-align:top}
 th{background:#f3f5f9;cursor:pointer;user-select:none;white-space:nowrap}th[aria-sort=ascending]::after{content:" \\25B2"}th[aria-sort=descending]::after{content:" \\25BC"}
 td.n{text-align:right;font-variant-numeric:tabular-nums}td code{white-space:pre-wrap;word-break:break-all}
-.more,.note{color:#5b6478}`;
+.more,.note{color:#5b6478}
+.sev{font-weight:600;text-transform:uppercase;font-size:.8rem}.sev-critical{color:#fff;background:#b42318;padding:0 .3rem;border-radius:3px}
+.sev-high{color:#b42318}.sev-medium{color:#b54708}.sev-low{color:#5b6478}
+ul.pd{margin:.25rem 0;padding-left:1.1rem}ul.pd li{font-family:ui-monospace,monospace;font-size:.85rem;word-break:break-all}
+.pd-add{color:#1a7f37}.pd-rem{color:#b42318}.pd-chg{color:#b54708}`;
 
 /** Sorts a table's body by the clicked header's column, numerically when every value is a number. */
 const SCRIPT = `
@@ -52,12 +58,42 @@ const SCRIPT = `
   });
 })();`;
 
-function sortableTable(id: string, header: string[], rows: string[][], numericColumns: ReadonlySet<number> = new Set()): string {
+/** A cell whose HTML is built (and escaped) by the caller, with the text it sorts by. */
+interface RawCell {
+  html: string;
+  sort: string;
+}
+
+function sortableTable(id: string, header: string[], rows: (string | RawCell)[][], numericColumns: ReadonlySet<number> = new Set()): string {
   const head = `<thead><tr>${header.map((h) => `<th scope="col">${escapeHtml(h)}</th>`).join('')}</tr></thead>`;
-  const body = rows
-    .map((r) => `<tr>${r.map((c, i) => (numericColumns.has(i) ? `<td class="n">${escapeHtml(c)}</td>` : `<td>${escapeHtml(c)}</td>`)).join('')}</tr>`)
-    .join('\n');
+  const cell = (c: string | RawCell, i: number) =>
+    typeof c !== 'string'
+      ? `<td data-sort="${escapeHtml(c.sort)}">${c.html}</td>`
+      : numericColumns.has(i)
+        ? `<td class="n">${escapeHtml(c)}</td>`
+        : `<td>${escapeHtml(c)}</td>`;
+  const body = rows.map((r) => `<tr>${r.map(cell).join('')}</tr>`).join('\n');
   return `<table class="sortable" id="${id}">${head}<tbody>\n${body}\n</tbody></table>`;
+}
+
+/** The severity cell: sorts critical first (0) to low (3). */
+function severityCell(a: SeverityAssessment): RawCell {
+  return { html: `<span class="sev sev-${a.severity}" title="${escapeHtml(a.why)}">${a.severity}</span>`, sort: String(SEVERITIES.indexOf(a.severity)) };
+}
+
+/** A difference's details: a policy document as statements added, removed and changed; other fields as text. */
+function detailsCell(d: ReportDifference, a: SeverityAssessment): RawCell | string {
+  const pd = a.policyDiff;
+  if (!pd || pd.unreadable) return d.fields ? fieldsText(d.fields, 500) : (d.detail ?? '');
+  const items = [
+    ...pd.added.map((st) => `<li class="pd-add">+ added: ${escapeHtml(statementText(st))}</li>`),
+    ...pd.removed.map((st) => `<li class="pd-rem">− removed: ${escapeHtml(statementText(st))}</li>`),
+    ...pd.changed.map(
+      (c) => `<li class="pd-chg">~ changed ${escapeHtml(c.members.join(', '))}: ${escapeHtml(statementText(c.source))} → ${escapeHtml(statementText(c.target))}</li>`,
+    ),
+  ];
+  const text = `${pd.added.length} added, ${pd.removed.length} removed, ${pd.changed.length} changed`;
+  return { html: `${escapeHtml(a.why)}: ${escapeHtml(text)}<ul class="pd">${items.join('')}</ul>`, sort: text };
 }
 
 /** Renders the report as a complete HTML document. */
@@ -68,6 +104,15 @@ export function formatHtml(report: DriftReport, options: HtmlOptions = {}): stri
   const card = (label: string, value: string, good?: boolean) =>
     `<div class="card">${escapeHtml(label)}<b class="${good === undefined ? '' : good ? 'ok' : 'bad'}">${escapeHtml(value)}</b></div>`;
   const notReady = report.devices.filter((d) => d.status === 'not-ready');
+  const drill = report.drill;
+  const drillRefusal = new Map((drill?.refused ?? []).map((x) => [x.thingName, x.reason]));
+  const drillCell = (thingName: string) => (drillRefusal.has(thingName) ? `refused: ${drillRefusal.get(thingName)}` : 'connected');
+  const applicable = r.devices - r.notApplicable;
+  const connectReady = r.connectReady ?? applicable - report.devices.filter((d) => d.status === 'not-ready' && d.connectReady === false).length;
+  const connectPercent = r.connectReadinessPercent ?? (applicable === 0 ? 100 : Math.round((connectReady / applicable) * 10_000) / 100);
+  const assessed = report.differences.slice(0, maxRows).map((d) => ({ d, a: differenceSeverity(d) }));
+  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<(typeof SEVERITIES)[number], number>;
+  for (const d of report.differences) bySeverity[differenceSeverity(d).severity] += 1;
   const notApplicable = report.devices.filter((d) => d.status === 'not-applicable');
   const counts = sortableTable(
     'counts',
@@ -83,7 +128,10 @@ export function formatHtml(report: DriftReport, options: HtmlOptions = {}): stri
     `<p class="meta">${escapeHtml(headline(report))}<br>Generated ${escapeHtml(report.generatedAt)}</p>`,
     `<section id="summary"><div class="cards">${[
       card('Differences', String(report.totals.differences), report.inSync),
-      card('Readiness', `${r.readinessPercent}%`, r.notReady === 0),
+      card('Connect-ready', `${connectPercent}%`, connectReady === applicable),
+      card('Fully ready', `${r.readinessPercent}%`, r.notReady === 0),
+      ...(drill ? [card(`Drill (${drill.region})`, `${drill.connected}/${drill.devices} connected`, drill.refused.length === 0)] : []),
+      ...(bySeverity.critical > 0 ? [card('Critical differences', String(bySeverity.critical), false)] : []),
       card('Devices', String(r.devices)),
       card('Ready', String(r.ready)),
       card('Not ready', String(r.notReady), r.notReady === 0),
@@ -93,7 +141,19 @@ export function formatHtml(report: DriftReport, options: HtmlOptions = {}): stri
     `<section id="readiness"><h2>Devices not ready (${notReady.length})</h2>${
       notReady.length === 0
         ? '<p class="ok">Every applicable device could connect in the target.</p>'
-        : sortableTable('devices', ['device', 'reasons'], notReady.slice(0, maxRows).map((d) => [d.thingName, d.reasons.join('; ')])) + more(notReady.length)
+        : sortableTable(
+            'devices',
+            ['device', 'reasons', 'connect-ready', 'fully ready', ...(drill ? ['drill'] : [])],
+            notReady
+              .slice(0, maxRows)
+              .map((d) => [
+                d.thingName,
+                d.reasons.join('; '),
+                d.connectReady === false ? `no: ${(d.connectReasons ?? []).join('; ')}` : d.connectReady === true ? 'yes' : 'unknown',
+                d.fullyReady === true ? 'yes' : 'no',
+                ...(drill ? [drillCell(d.thingName)] : []),
+              ]),
+          ) + more(notReady.length)
     }${
       notApplicable.length === 0 ? '' : `<p class="note">${notApplicable.length} device(s) without an ACTIVE certificate in the source are not applicable.</p>`
     }</section>`,
@@ -102,11 +162,18 @@ export function formatHtml(report: DriftReport, options: HtmlOptions = {}): stri
         ? '<p class="ok">None.</p>'
         : sortableTable(
             'difference-list',
-            ['change', 'kind', 'key', 'details'],
-            report.differences.slice(0, maxRows).map((d) => [d.change, d.kind, d.key, d.fields ? fieldsText(d.fields, 500) : (d.detail ?? '')]),
+            ['severity', 'change', 'kind', 'key', 'details'],
+            assessed.map(({ d, a }) => [severityCell(a), d.change, d.kind, d.key, detailsCell(d, a)]),
           ) + more(report.differences.length)
     }</section>`,
     quotaSection(report.quotas),
+    drill === undefined
+      ? ''
+      : `<section id="drill"><h2>Connection drill in ${escapeHtml(drill.region)}: ${drill.connected}/${drill.devices} connected</h2>${
+          drill.refused.length === 0
+            ? '<p class="ok">Every device connected.</p>'
+            : sortableTable('drill-refused', ['device', 'refused because'], drill.refused.slice(0, maxRows).map((x) => [x.thingName, x.reason])) + more(drill.refused.length)
+        }</section>`,
     report.notes.length === 0 ? '' : `<section id="notes"><h2>Notes</h2><ul>${report.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul></section>`,
   ];
   return `<!doctype html>

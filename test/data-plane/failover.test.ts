@@ -1,6 +1,6 @@
 import { CreateKeysAndCertificateCommand, CreateThingCommand, AttachThingPrincipalCommand, AttachPolicyCommand } from '@aws-sdk/client-iot';
 import { fullJitterDelayMs } from '../../lib/core/backoff';
-import { createDrillFleet, runFailoverDrill } from '../../lib/local/failover-drill';
+import { createDrillFleet, emulatorDataPlane, runFailoverDrill } from '../../lib/local/failover-drill';
 import { FailoverRecord } from '../../lib/local/failover-record';
 import { ACCOUNT, iot, PRIMARY, SECONDARY, start } from '../emulator/harness';
 
@@ -61,7 +61,7 @@ describe('runFailoverDrill', () => {
       const lines: string[] = [];
 
       const result = await runFailoverDrill({
-        emulator,
+        dataPlane: emulatorDataPlane(emulator),
         accountId: ACCOUNT,
         primaryRegion: PRIMARY,
         secondaryRegion: SECONDARY,

@@ -108,7 +108,7 @@ async function drill(region: string, fleet: DrillFleetDevice[]) {
     { stdout: (l) => out.push(l), stderr: { write: () => true } },
   );
   expect(code).toBe(2);
-  return JSON.parse(out.join('\n')) as { refused: { thingName: string; reason: string }[] };
+  return JSON.parse(out.join('\n')) as { region: string; devices: number; connected: number; refused: { thingName: string; reason: string }[] };
 }
 
 describe.each([
@@ -129,5 +129,21 @@ describe.each([
     // Connect-ready but not fully ready: the Publish-only group policy is missing.
     expect(r.devices.find((d) => d.thingName === publishGroupMissing.thingName)).toMatchObject({ connectReady: true, fullyReady: false });
     expect(r.devices.find((d) => d.thingName === ok.thingName)).toBeUndefined();
+
+    // The drill's result goes beside the readiness in the operator's report.
+    const drillFile = join(dir, `${prefix}-drill.json`);
+    writeFileSync(drillFile, JSON.stringify(result));
+    let html = '';
+    const code = await runDriftCommand(
+      { sourceRegion: source, targetRegion: target, endpoint: emulator.url, quotaScale: 0, format: 'html', drillResult: drillFile },
+      { print: (t) => (html += t), message: () => undefined },
+    );
+    expect(code).toBe(2);
+    expect(html).toContain(`<td>refused: certificate REVOKED</td>`);
+    const wrongRegion = await runDriftCommand(
+      { sourceRegion: target, targetRegion: source, endpoint: emulator.url, quotaScale: 0, format: 'json', drillResult: drillFile },
+      { print: () => undefined, message: (line) => void expect(line).toMatch(/--drill-result: the drill ran in/) },
+    );
+    expect(wrongRegion).toBe(1);
   });
 });
