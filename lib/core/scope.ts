@@ -16,7 +16,9 @@ import {
   policyTargetKey,
   thingPrincipalKey,
   type PolicyTarget,
+  type Certificate,
   type RegistrySnapshot,
+  type Thing,
   type ThingGroup,
 } from './model';
 import type { RegistryReader, ThingFilter } from './port';
@@ -448,26 +450,16 @@ export async function changeStages(source: RegistryReader, ref: ResourceRef): Pr
       case 'thing': {
         const thing = await source.getThing(ref.name);
         if (thing === undefined) return [converge([ref])];
-        const groups = await groupStages(source, thing.groupNames);
-        const certs = (await source.listThingPrincipals(thing.name)).map((a) => certRef(a.certificateId));
-        return [
-          ensure(thing.thingTypeName === undefined ? [] : [{ kind: 'thingType', name: thing.thingTypeName }]),
-          ...groups.stages.map(ensure),
-          ensure(certs),
-          converge([ref]),
-          converge([{ kind: 'thingPrincipals', thingName: thing.name }]),
-        ];
+        return deviceStages(source, [thing]);
       }
       case 'certificate': {
         const cert = await source.getCertificate(ref.certificateId);
         if (cert === undefined) return [converge([ref])];
-        const policies = await source.listAttachedPolicies(certTarget(cert.certificateId));
-        return [
-          ensure(policyRefs(policies)),
-          ensure(cert.caCertificateId === undefined ? [] : [{ kind: 'caCertificate', certificateId: cert.caCertificateId }]),
-          converge([ref]),
-          converge([{ kind: 'policyAttachments', target: certTarget(cert.certificateId) }]),
-        ];
+        // A certificate attached to things is part of their devices: converge each device whole.
+        const things = (await mapWithConcurrency(await source.listPrincipalThings(cert.certificateId), 8, (a) => source.getThing(a.thingName))).filter(
+          (t): t is Thing => t !== undefined,
+        );
+        return deviceStages(source, things, [cert]);
       }
       case 'thingGroup': {
         const group = await source.getThingGroup(ref.name);
@@ -478,8 +470,9 @@ export async function changeStages(source: RegistryReader, ref: ResourceRef): Pr
         return [ensure(policyRefs(policies)), ...ancestors.map(ensure), converge([ref]), converge([{ kind: 'policyAttachments', target: groupTarget(group.name) }])];
       }
       case 'thingPrincipals': {
-        const attachments = await source.listThingPrincipals(ref.thingName);
-        return [ensure(attachments.map((a) => certRef(a.certificateId))), converge([ref])];
+        const thing = await source.getThing(ref.thingName);
+        if (thing === undefined) return [converge([ref])];
+        return deviceStages(source, [thing]);
       }
       case 'policyAttachments': {
         const t = ref.target;
@@ -496,3 +489,44 @@ export async function changeStages(source: RegistryReader, ref: ResourceRef): Pr
 }
 
 const certRef = (certificateId: string): ResourceRef => ({ kind: 'certificate', certificateId });
+
+/**
+ * The stages that converge whole devices: each thing (type, attributes, billing group, static group
+ * memberships), each certificate attached to it (status) with its policy attachments, the policies those
+ * attach (created or updated, region rewritten), and the thing–principal attachments with their type.
+ * Devices provisioned over the data plane (fleet provisioning, JITP) leave no CloudTrail record of their
+ * certificate, policy attachment or thing attachment (aws-facts §11,
+ * https://docs.aws.amazon.com/iot/latest/developerguide/iot-using-cloudtrail.html), so the one event they
+ * do produce must bring all of it. Dependencies that have events of their own (type, groups, CA) are
+ * only ensured. A converged item reads both regions and writes nothing (principle 2).
+ *
+ * Stages: [type, root groups, CAs, policies] → deeper group levels → [certificates, things] →
+ * [thing–principal attachments, certificate policy attachments].
+ */
+export async function deviceStages(source: RegistryReader, things: readonly Thing[], extraCertificates: readonly Certificate[] = []): Promise<StageItem[][]> {
+  const ensure = (refs: ResourceRef[]): StageItem[] => uniqueRefs(refs).map((r) => ({ ref: r, mode: 'ensure' }));
+  const converge = (refs: ResourceRef[]): StageItem[] => uniqueRefs(refs).map((r) => ({ ref: r, mode: 'converge' }));
+  const groups = await groupStages(source, things.flatMap((t) => t.groupNames));
+  const certIds = [
+    ...new Set([
+      ...extraCertificates.map((c) => c.certificateId),
+      ...(await mapWithConcurrency(things, 8, (t) => source.listThingPrincipals(t.name))).flat().map((a) => a.certificateId),
+    ]),
+  ].sort();
+  const known = new Map(extraCertificates.map((c) => [c.certificateId, c] as const));
+  const certs = (await mapWithConcurrency(certIds, 8, async (id) => known.get(id) ?? (await source.getCertificate(id)))).filter((c): c is Certificate => c !== undefined);
+  const policies = [...new Set((await mapWithConcurrency(certs, 8, (c) => source.listAttachedPolicies(certTarget(c.certificateId)))).flat())].sort();
+  const types = things.flatMap((t): ResourceRef[] => (t.thingTypeName === undefined ? [] : [{ kind: 'thingType', name: t.thingTypeName }]));
+  const cas = certs.flatMap((c): ResourceRef[] => (c.caCertificateId === undefined ? [] : [{ kind: 'caCertificate', certificateId: c.caCertificateId }]));
+  const [rootGroups = [], ...deeperGroups] = groups.stages;
+  const stages: StageItem[][] = [
+    [...ensure([...types, ...rootGroups, ...cas]), ...converge(policyRefs(policies))],
+    ...deeperGroups.map(ensure),
+    converge([...certs.map((c) => certRef(c.certificateId)), ...things.map((t): ResourceRef => ({ kind: 'thing', name: t.name }))]),
+    converge([
+      ...things.map((t): ResourceRef => ({ kind: 'thingPrincipals', thingName: t.name })),
+      ...certs.map((c): ResourceRef => ({ kind: 'policyAttachments', target: certTarget(c.certificateId) })),
+    ]),
+  ];
+  return stages.filter((stage) => stage.length > 0);
+}

@@ -123,7 +123,7 @@ describe('reconcile', () => {
 });
 
 describe('syncResources', () => {
-  it('converges one thing with everything it needs, stage by stage, then makes no write call', async () => {
+  it('converges one thing as a whole device (certificate, policy, attachments), stage by stage, then makes no write call', async () => {
     const { source, target } = registries();
     await buildFleet(source);
     const stages = await changeStages(source, { kind: 'thing', name: 'sensor-1' });
@@ -136,6 +136,10 @@ describe('syncResources', () => {
     }
     expect(await target.getThing('sensor-1')).toMatchObject({ thingTypeName: 'sensor', groupNames: ['floor-1'], billingGroupName: 'standard' });
     expect((await target.listThingPrincipals('sensor-1')).map((a) => a.thingName)).toEqual(['sensor-1']);
+    // The whole device: its certificate's policy too, with the region rewritten.
+    const c1 = (await source.listThingPrincipals('sensor-1'))[0]!.certificateId;
+    expect(await target.listAttachedPolicies({ kind: 'certificate', certificateId: c1 })).toEqual(['device']);
+    expect((await target.getPolicy('device'))?.document).toContain(`arn:aws:iot:${TARGET_REGION}:`);
     const writes = target.writeCalls().length;
     const again = await syncResources(source, side(target), stages.flat().map((i) => i.ref), {});
     expect(again.differences).toEqual([]);
