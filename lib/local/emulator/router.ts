@@ -106,6 +106,17 @@ export const ROUTES: readonly Route[] = [
   route('GET', '/things/{thingName}/principals-v2', 'ListThingPrincipalsV2', { ...tokenPage, thingPrincipalType: 's' }),
   route('GET', '/principals/things', 'ListPrincipalThings', tokenPage, principalHeader),
   route('GET', '/principals/things-v2', 'ListPrincipalThingsV2', { ...tokenPage, thingPrincipalType: 's' }, principalHeader),
+  // provisioning: RegisterThing and the provisioning-template family
+  route('POST', '/things', 'RegisterThing'),
+  route('POST', '/provisioning-templates', 'CreateProvisioningTemplate'),
+  route('GET', '/provisioning-templates/{templateName}', 'DescribeProvisioningTemplate'),
+  route('GET', '/provisioning-templates', 'ListProvisioningTemplates', tokenPage),
+  route('PATCH', '/provisioning-templates/{templateName}', 'UpdateProvisioningTemplate'),
+  route('DELETE', '/provisioning-templates/{templateName}', 'DeleteProvisioningTemplate'),
+  route('POST', '/provisioning-templates/{templateName}/versions', 'CreateProvisioningTemplateVersion', { setAsDefault: 'b' }),
+  route('GET', '/provisioning-templates/{templateName}/versions/{versionId}', 'DescribeProvisioningTemplateVersion'),
+  route('GET', '/provisioning-templates/{templateName}/versions', 'ListProvisioningTemplateVersions', tokenPage),
+  route('DELETE', '/provisioning-templates/{templateName}/versions/{versionId}', 'DeleteProvisioningTemplateVersion'),
   // event configurations
   route('GET', '/event-configurations', 'DescribeEventConfigurations'),
   route('PATCH', '/event-configurations', 'UpdateEventConfigurations'),

@@ -16,6 +16,8 @@ import { certificateOperations } from './operations/certificates';
 import { eventConfigurationOperations } from './operations/event-configurations';
 import { policyOperations } from './operations/policies';
 import { principalOperations } from './operations/principals';
+import { provisioningAdmin } from './provisioning-admin';
+import { provisioningOperations } from './operations/provisioning';
 import { thingGroupOperations } from './operations/thing-groups';
 import { thingTypeOperations } from './operations/thing-types';
 import { thingOperations } from './operations/things';
@@ -64,6 +66,7 @@ const ALL_HANDLERS: OperationTable = {
   ...policyOperations,
   ...principalOperations,
   ...eventConfigurationOperations,
+  ...provisioningOperations,
 };
 
 for (const r of ROUTES) {
@@ -165,6 +168,7 @@ export class EmulatorCore {
     const path = q >= 0 ? rawUrl.slice(0, q) : rawUrl;
     const search = q >= 0 ? rawUrl.slice(q + 1) : '';
     const body = await readBody(req);
+    if (path.startsWith('/_emulator/provisioning/')) return provisioningAdmin(this.internalContext.bind(this), req.method ?? 'GET', path, new URLSearchParams(search), body, res);
     if (path.startsWith('/_emulator/')) return this.admin(req.method ?? 'GET', path, new URLSearchParams(search), body, res);
 
     const match = this.router.match(req.method ?? 'GET', path);
@@ -240,6 +244,30 @@ export class EmulatorCore {
       process.stderr.write(`iot emulator: ${route.operation} failed: ${err instanceof Error ? err.message : String(err)}\n`);
       sendError(res, requestId, internalFailure());
     }
+  }
+
+  /**
+   * Runs `work` against a region as the service itself would (a data-plane or internal step): the
+   * registry events it queues are published when it succeeds; no CloudTrail record, no quota.
+   */
+  async internalContext<T>(regionName: string, work: (ctx: OperationContext) => Promise<T>): Promise<T> {
+    const pending: { key: EventConfigKey; topic: string; payload: Record<string, unknown> }[] = [];
+    const state = this.region(regionName);
+    const accountId = this.fixed.accountId;
+    const result = await work({
+      region: regionName,
+      accountId,
+      state,
+      issuer: this.issuer,
+      thingTypeDeletionDelayMs: this.fixed.thingTypeDeletionDelayMs,
+      now: Date.now(),
+      arn: (resource) => `arn:aws:iot:${regionName}:${accountId}:${resource}`,
+      registryEvent: (key, topic, payload) => pending.push({ key, topic, payload }),
+    });
+    for (const e of pending) {
+      if (state.eventConfig.enabled[e.key]) this.events.emit({ type: 'registry', region: regionName, topic: e.topic, payload: e.payload });
+    }
+    return result;
   }
 
   /** Quota, then injected throttling, then injected 500/503; undefined when the call may proceed. */
