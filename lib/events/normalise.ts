@@ -76,6 +76,22 @@ const fromResponseCaId: RefFromCall = (c) => ({ kind: 'caCertificate', certifica
 const fromPolicyTarget: RefFromCall = (c) => ({ kind: 'policyAttachments', target: policyTargetOf(c.request, 'target') });
 const fromPolicyPrincipal: RefFromCall = (c) => ({ kind: 'policyAttachments', target: policyTargetOf(c.request, 'principal') });
 const fromThingPrincipal: RefFromCall = (c) => ({ kind: 'thingPrincipals', thingName: thingNameOf(c.request) });
+/**
+ * RegisterThing provisions a whole device in one call (one CloudTrail record; the calls it makes inside
+ * are not logged: https://docs.aws.amazon.com/iot/latest/apireference/API_RegisterThing.html). Its
+ * response names the resources by ARN; the thing brings the whole device, else the certificate does.
+ */
+const fromRegisterThing: RefFromCall = (c) => {
+  const path = 'detail.responseElements.resourceArns';
+  const arns = c.response.resourceArns;
+  if (!arns || typeof arns !== 'object') throw new InvalidInputError(`invalid input: ${path}: required (the resources RegisterThing provisioned)`);
+  const { thing, certificate } = arns as Record<string, unknown>;
+  if (typeof thing === 'string') return { kind: 'thing', name: parseOrThrow(ThingNameSchema, arnResource(thing, 'thing', `${path}.thing`), `${path}.thing`) };
+  if (typeof certificate === 'string') {
+    return { kind: 'certificate', certificateId: parseOrThrow(CertificateIdSchema, arnResource(certificate, 'cert', `${path}.certificate`), `${path}.certificate`) };
+  }
+  throw new InvalidInputError(`invalid input: ${path}: names neither a thing nor a certificate`);
+};
 
 /** Every IoT write API whose effect this sync replicates, and which resource it names. */
 export const SYNCED_API_CALLS: Readonly<Record<string, RefFromCall>> = {
@@ -118,6 +134,7 @@ export const SYNCED_API_CALLS: Readonly<Record<string, RefFromCall>> = {
   DetachPrincipalPolicy: fromPolicyPrincipal,
   AttachThingPrincipal: fromThingPrincipal,
   DetachThingPrincipal: fromThingPrincipal,
+  RegisterThing: fromRegisterThing,
 };
 
 function normaliseCloudTrail(envelope: EventBridgeEnvelope, detail: CloudTrailDetail): NormalisedEvent {

@@ -85,6 +85,20 @@ describe('normaliseEvent', () => {
     expect(result.status === 'change' && result.change.ref).toEqual(ref);
   });
 
+  it('names the thing a RegisterThing call provisioned (the whole device), else its certificate', () => {
+    const both = cloudTrail('RegisterThing', { templateBody: '{}' }, { resourceArns: { thing: `${ARN_PREFIX}:thing/dev-1`, certificate: `${ARN_PREFIX}:cert/${CERT}` } });
+    const certOnly = cloudTrail('RegisterThing', { templateBody: '{}' }, { resourceArns: { certificate: `${ARN_PREFIX}:cert/${CERT}` } });
+    const r1 = normaliseEvent(both);
+    const r2 = normaliseEvent(certOnly);
+    expect(r1.status === 'change' && r1.change.ref).toEqual({ kind: 'thing', name: 'dev-1' });
+    expect(r2.status === 'change' && r2.change.ref).toEqual({ kind: 'certificate', certificateId: CERT });
+  });
+
+  it('rejects a RegisterThing record without resource ARNs, naming the field', () => {
+    expect(() => normaliseEvent(cloudTrail('RegisterThing', { templateBody: '{}' }, {}))).toThrow(/detail\.responseElements\.resourceArns/);
+    expect(() => normaliseEvent(cloudTrail('RegisterThing', {}, { resourceArns: { policy: `${ARN_PREFIX}:policy/p` } }))).toThrow(/names neither a thing nor a certificate/);
+  });
+
   it('covers the deprecated principal-policy calls and every write API of the design', () => {
     expect(Object.keys(SYNCED_API_CALLS)).toEqual(expect.arrayContaining(['AttachPrincipalPolicy', 'DetachPrincipalPolicy', 'RegisterCertificateWithoutCA', 'DeletePolicyVersion']));
   });

@@ -1,0 +1,166 @@
+/**
+ * End to end, per provisioning path: a small fleet is provisioned in the primary only through that path
+ * (plus the operator's set-up calls it needs), every event the emulator emits for it goes through
+ * statemachine/sync.asl.json with the real handlers, and the secondary must then hold every device
+ * whole, with no reconcile: the drift report finds 0 differences and every device ready.
+ */
+import { CreateProvisioningTemplateCommand, IoTClient, RegisterCACertificateCommand, RegisterThingCommand } from '@aws-sdk/client-iot';
+import { createIotRegistry } from '../../lib/aws/clients';
+import type { IotRegistry } from '../../lib/aws/iot-registry';
+import { buildDriftReport } from '../../lib/core/drift';
+import { silentLogger } from '../../lib/core/logger';
+import { readAll } from '../../lib/core/scope';
+import { LocalCertificateAuthority } from '../../lib/local/certificates';
+import { startEmulator, type RunningEmulator } from '../../lib/local/emulator';
+import { LocalEventBus } from '../../lib/local/event-bus';
+import { devicePolicyDocument } from '../../lib/local/fleet';
+import { LocalSyncRunner } from '../../lib/local/sync-runner';
+
+const SOURCE = 'us-east-1';
+const TARGET = 'eu-west-1';
+const ACCOUNT = '123456789012';
+const ROLE = `arn:aws:iam::${ACCOUNT}:role/provisioning`;
+const DEVICES = 3;
+
+let emulator: RunningEmulator;
+let source: IotRegistry;
+let target: IotRegistry;
+let client: IoTClient;
+
+beforeAll(async () => {
+  emulator = await startEmulator({ quotaScale: 0, registryEvents: 'all', accountId: ACCOUNT, thingTypeDeletionDelayMs: 0 });
+  const registry = (region: string) => createIotRegistry({ region, endpoint: emulator.url, accountId: ACCOUNT, quotas: { scale: 0 }, logger: silentLogger });
+  source = registry(SOURCE);
+  target = registry(TARGET);
+  client = new IoTClient({ endpoint: emulator.url, region: SOURCE, credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 });
+});
+
+afterAll(async () => {
+  client.destroy();
+  await emulator.close();
+});
+
+beforeEach(() => {
+  emulator.reset();
+  emulator.events.clearLog();
+});
+
+/** The operator's set-up: a thing type, a group and the fleet policy (each with its own CloudTrail event). */
+async function setUp() {
+  await source.createThingType({ name: 'sensor', searchableAttributes: [], deprecated: false });
+  await source.createThingGroup({ kind: 'static', name: 'fleet', attributes: {} });
+  await source.createPolicy('fleet-device', devicePolicyDocument(SOURCE, ACCOUNT, '${iot:Connection.Thing.ThingName}'));
+}
+
+const thingResource = (name: unknown) => ({ Type: 'AWS::IoT::Thing', Properties: { ThingName: name, ThingTypeName: 'sensor', AttributePayload: { path: 'provisioned' }, ThingGroups: ['fleet'] } });
+const policyResource = { Type: 'AWS::IoT::Policy', Properties: { PolicyName: 'fleet-device' } };
+const certificateById = { Type: 'AWS::IoT::Certificate', Properties: { CertificateId: { Ref: 'AWS::IoT::Certificate::Id' }, Status: 'ACTIVE' } };
+
+async function admin(path: string, body: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(`${emulator.url}/_emulator/provisioning/${path}?region=${SOURCE}`, { method: 'POST', body: JSON.stringify(body) });
+  const json = (await res.json()) as Record<string, unknown>;
+  if (res.status !== 200) throw new Error(`${path}: ${String(json.message)}`);
+  return json;
+}
+
+/** Runs every event the primary emitted through the sync state machine; returns the target's write count and the executions' statuses. */
+async function syncAllEvents() {
+  await emulator.events.flush();
+  const bus = new LocalEventBus(SOURCE, ACCOUNT);
+  for (const e of emulator.events.log(SOURCE)) await bus.listener(e);
+  const runner = new LocalSyncRunner({ source, target, deleteMode: 'retain', logger: silentLogger }, { retryIntervalMs: 0 });
+  const statuses: string[] = [];
+  for (const event of bus.take()) statuses.push((await runner.run(event)).status);
+  return statuses;
+}
+
+async function expectConverged(thingNames: string[]) {
+  const [a, b] = await Promise.all([readAll(source), readAll(target)]);
+  const report = buildDriftReport({ source: a, target: b, sourceRegion: SOURCE, targetRegion: TARGET, generatedAt: new Date(0).toISOString() });
+  expect(report.differences).toEqual([]);
+  expect(report.readiness).toMatchObject({ devices: thingNames.length, ready: thingNames.length });
+  for (const name of thingNames) {
+    const [attachment] = await target.listThingPrincipals(name);
+    expect(attachment).toBeDefined();
+    expect(await target.listAttachedPolicies({ kind: 'certificate', certificateId: attachment!.certificateId })).toEqual(['fleet-device']);
+    expect((await target.getCertificate(attachment!.certificateId))?.status).toBe('ACTIVE');
+  }
+}
+
+const cloudTrailNames = () => emulator.events.log(SOURCE).flatMap((e) => (e.type === 'cloudtrail' ? [String(e.event.detail.eventName)] : []));
+
+describe('a fleet provisioned through one path converges from its events alone', () => {
+  it('fleet provisioning by claim (no CloudTrail record for any device step)', async () => {
+    await setUp();
+    const template = { Parameters: { SerialNumber: { Type: 'String' } }, Resources: { certificate: certificateById, policy: policyResource, thing: thingResource({ Ref: 'SerialNumber' }) } };
+    await client.send(new CreateProvisioningTemplateCommand({ templateName: 'claim', templateBody: JSON.stringify(template), provisioningRoleArn: ROLE, enabled: true }));
+    const names: string[] = [];
+    for (let i = 0; i < DEVICES; i++) {
+      const keys = await admin('create-keys-and-certificate', {});
+      const out = await admin('templates/claim/provision', { certificateOwnershipToken: keys.certificateOwnershipToken, parameters: { SerialNumber: `fp-${i}` } });
+      names.push(String(out.thingName));
+    }
+    await emulator.events.flush();
+    expect(cloudTrailNames()).toEqual(['CreateThingType', 'CreateThingGroup', 'CreatePolicy', 'CreateProvisioningTemplate']);
+
+    const statuses = await syncAllEvents();
+
+    expect(statuses.every((s) => s === 'SUCCEEDED')).toBe(true);
+    await expectConverged(names);
+  });
+
+  it('the control-plane RegisterThing (one CloudTrail record per device)', async () => {
+    await setUp();
+    const ca = await LocalCertificateAuthority.create('rt CA');
+    await source.registerCaCertificate({ certificateId: ca.certificateId, certificatePem: ca.certificatePem, status: 'ACTIVE', autoRegistration: false });
+    const template = {
+      Parameters: { ThingName: { Type: 'String' }, CertificatePem: { Type: 'String' } },
+      Resources: { certificate: { Type: 'AWS::IoT::Certificate', Properties: { CertificatePem: { Ref: 'CertificatePem' }, Status: 'ACTIVE' } }, policy: policyResource, thing: thingResource({ Ref: 'ThingName' }) },
+    };
+    const names: string[] = [];
+    for (let i = 0; i < DEVICES; i++) {
+      const cert = await ca.issue(`rt-${i}`);
+      await client.send(new RegisterThingCommand({ templateBody: JSON.stringify(template), parameters: { ThingName: `rt-${i}`, CertificatePem: cert.certificatePem } }));
+      names.push(`rt-${i}`);
+    }
+    await emulator.events.flush();
+    expect(cloudTrailNames().filter((n) => n === 'RegisterThing')).toHaveLength(DEVICES);
+
+    const statuses = await syncAllEvents();
+
+    expect(statuses.every((s) => s === 'SUCCEEDED')).toBe(true);
+    await expectConverged(names);
+  });
+
+  it('just-in-time provisioning on first connection (no CloudTrail record for any device step)', async () => {
+    await setUp();
+    const ca = await LocalCertificateAuthority.create('jitp CA');
+    const templateBody = JSON.stringify({
+      Parameters: { 'AWS::IoT::Certificate::CommonName': { Type: 'String' }, 'AWS::IoT::Certificate::Id': { Type: 'String' } },
+      Resources: { certificate: certificateById, policy: policyResource, thing: thingResource({ Ref: 'AWS::IoT::Certificate::CommonName' }) },
+    });
+    // The operator registers the CA with its JITP template (one CloudTrail record).
+    await client.send(
+      new RegisterCACertificateCommand({
+        caCertificate: ca.certificatePem,
+        certificateMode: 'SNI_ONLY',
+        setAsActive: true,
+        allowAutoRegistration: true,
+        registrationConfig: { templateBody, roleArn: ROLE },
+      }),
+    );
+    const names: string[] = [];
+    for (let i = 0; i < DEVICES; i++) {
+      const cert = await ca.issue(`jitp-${i}`);
+      await admin('jitp', { certificatePem: cert.certificatePem });
+      names.push(`jitp-${i}`);
+    }
+    await emulator.events.flush();
+    expect(cloudTrailNames()).toEqual(['CreateThingType', 'CreateThingGroup', 'CreatePolicy', 'RegisterCACertificate']);
+
+    const statuses = await syncAllEvents();
+
+    expect(statuses.every((s) => s === 'SUCCEEDED')).toBe(true);
+    await expectConverged(names);
+  });
+});
