@@ -493,14 +493,17 @@ const certRef = (certificateId: string): ResourceRef => ({ kind: 'certificate', 
 /**
  * The stages that converge whole devices: each thing (type, attributes, billing group, static group
  * memberships), each certificate attached to it (status) with its policy attachments, the policies those
- * attach (created or updated, region rewritten), and the thing–principal attachments with their type.
+ * attach (created when missing, region rewritten), and the thing–principal attachments with their type.
  * Devices provisioned over the data plane (fleet provisioning, JITP) leave no CloudTrail record of their
  * certificate, policy attachment or thing attachment (aws-facts §11,
  * https://docs.aws.amazon.com/iot/latest/developerguide/iot-using-cloudtrail.html), so the one event they
- * do produce must bring all of it. Dependencies that have events of their own (type, groups, CA) are
- * only ensured. A converged item reads both regions and writes nothing (principle 2).
+ * do produce must bring all of it. Dependencies that have events of their own (type, groups, CA,
+ * policies) are only ensured: data-plane provisioning only ever creates a policy, while every policy
+ * update is a control-plane call (CreatePolicyVersion, SetDefaultPolicyVersion) that CloudTrail records
+ * and that syncs on its own event, so converging policies here would only repeat that work per device.
+ * The attachments are converged. A converged item reads both regions and writes nothing (principle 2).
  *
- * Stages: [type, root groups, CAs, policies] → deeper group levels → [certificates, things] →
+ * Stages: [type, root groups, CAs, policies (all ensured)] → deeper group levels → [certificates, things] →
  * [thing–principal attachments, certificate policy attachments].
  */
 export async function deviceStages(source: RegistryReader, things: readonly Thing[], extraCertificates: readonly Certificate[] = []): Promise<StageItem[][]> {
@@ -520,7 +523,7 @@ export async function deviceStages(source: RegistryReader, things: readonly Thin
   const cas = certs.flatMap((c): ResourceRef[] => (c.caCertificateId === undefined ? [] : [{ kind: 'caCertificate', certificateId: c.caCertificateId }]));
   const [rootGroups = [], ...deeperGroups] = groups.stages;
   const stages: StageItem[][] = [
-    [...ensure([...types, ...rootGroups, ...cas]), ...converge(policyRefs(policies))],
+    ensure([...types, ...rootGroups, ...cas, ...policyRefs(policies)]),
     ...deeperGroups.map(ensure),
     converge([...certs.map((c) => certRef(c.certificateId)), ...things.map((t): ResourceRef => ({ kind: 'thing', name: t.name }))]),
     converge([

@@ -95,10 +95,10 @@ describe('changeStages', () => {
   });
   const keys = (stages: StageItem[][]) => stages.map((s) => s.map((i) => `${i.mode} ${refKey(i.ref)}`));
 
-  it('converges a thing as a whole device: its policies, certificates, thing and every attachment, after its type, groups (parents first) and CA', async () => {
+  it('converges a thing as a whole device: its certificates, thing and every attachment, after ensuring its type, groups (parents first), CA and policies', async () => {
     const { c1, ca } = fleet.certificates;
     expect(keys(await changeStages(fleet.source, { kind: 'thing', name: 'sensor-1' }))).toEqual([
-      ['ensure thingType:sensor', 'ensure thingGroup:site-a', `ensure caCertificate:${ca.certificateId}`, 'converge policy:device'],
+      ['ensure thingType:sensor', 'ensure thingGroup:site-a', `ensure caCertificate:${ca.certificateId}`, 'ensure policy:device'],
       ['ensure thingGroup:floor-1'],
       [`converge certificate:${c1.certificateId}`, 'converge thing:sensor-1'],
       ['converge thingPrincipals:sensor-1', `converge policyAttachments:cert:${c1.certificateId}`],
@@ -118,12 +118,12 @@ describe('changeStages', () => {
     );
   });
 
-  it('converges a certificate attached to no thing with its policies and policy attachments, after its CA', async () => {
+  it('converges a certificate attached to no thing and its policy attachments, after ensuring its policies', async () => {
     const { c5 } = fleet.certificates;
     await fleet.source.attachPolicy('device', { kind: 'certificate', certificateId: c5.certificateId });
     try {
       expect(keys(await changeStages(fleet.source, { kind: 'certificate', certificateId: c5.certificateId }))).toEqual([
-        ['converge policy:device'],
+        ['ensure policy:device'],
         [`converge certificate:${c5.certificateId}`],
         [`converge policyAttachments:cert:${c5.certificateId}`],
       ]);

@@ -146,6 +146,23 @@ describe('syncResources', () => {
     expect(target.writeCalls()).toHaveLength(writes);
   });
 
+  it('only ensures the policies of a device: an existing policy is not updated by a device event (its own event does that)', async () => {
+    const { source, target } = registries();
+    await buildFleet(source);
+    const stale = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: '*' }] });
+    await target.createPolicy('device', stale);
+    const stages = await changeStages(source, { kind: 'thing', name: 'sensor-1' });
+    for (const stage of stages) {
+      const refs = [];
+      for (const item of stage) if (item.mode === 'converge' || !(await refExists(target, item.ref))) refs.push(item.ref);
+      await syncResources(source, side(target), refs, {});
+    }
+    const c1 = (await source.listThingPrincipals('sensor-1'))[0]!.certificateId;
+    expect(await target.listAttachedPolicies({ kind: 'certificate', certificateId: c1 })).toEqual(['device']);
+    expect((await target.getPolicy('device'))?.document).toBe(stale);
+    expect(target.writeCalls().filter((c) => c.method === 'createPolicyVersion' || c.method === 'deletePolicyVersion')).toEqual([]);
+  });
+
   it('registers a certificate with its CA when both regions hold the CA, even when only the certificate is named', async () => {
     const { source, target } = registries();
     const fleet = await buildFleet(source);
