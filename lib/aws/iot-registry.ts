@@ -80,6 +80,7 @@ import {
   type Policy,
   type PolicyTarget,
   type PolicyVersionInfo,
+  type RegistrationConfig,
   type SettableCertificateStatus,
   type StaticThingGroup,
   type Thing,
@@ -514,6 +515,7 @@ export class IotRegistry implements Registry {
       certificatePem: d.certificatePem,
       autoRegistration: d.autoRegistrationStatus === 'ENABLE',
       certificateMode: d.certificateMode,
+      registrationConfig: registrationConfigOf(output?.registrationConfig),
     });
   }
 
@@ -527,6 +529,7 @@ export class IotRegistry implements Registry {
             certificateMode: 'SNI_ONLY',
             allowAutoRegistration: ca.autoRegistration,
             setAsActive: ca.status === 'ACTIVE',
+            ...(ca.registrationConfig === undefined ? {} : { registrationConfig: ca.registrationConfig }),
           }),
         ),
       );
@@ -542,6 +545,10 @@ export class IotRegistry implements Registry {
           certificateId: ca.certificateId,
           newStatus: ca.status,
           newAutoRegistrationStatus: ca.autoRegistration ? 'ENABLE' : 'DISABLE',
+          // The JITP configuration is replaced whole; a CA without one has it removed. UNCONFIRMED: that
+          // `removeAutoRegistration` removes the registrationConfig (the API reference says only "removes
+          // auto registration", https://docs.aws.amazon.com/iot/latest/apireference/API_UpdateCACertificate.html).
+          ...(ca.registrationConfig === undefined ? { removeAutoRegistration: true } : { registrationConfig: ca.registrationConfig }),
         }),
       ),
     );
@@ -954,4 +961,15 @@ export class IotRegistry implements Registry {
     if (arn !== undefined) return arn;
     throw new ResourceNotFoundError(`${operation} ${key}: ${policyTargetKey(target)} does not exist in ${this.region}`);
   }
+}
+
+/** A CA's registration config as the model holds it: empty fields dropped, absent when nothing is left. */
+function registrationConfigOf(c: { templateBody?: string; templateName?: string; roleArn?: string } | undefined): RegistrationConfig | undefined {
+  if (c === undefined) return undefined;
+  const out: RegistrationConfig = {
+    ...(c.templateBody ? { templateBody: c.templateBody } : {}),
+    ...(c.templateName ? { templateName: c.templateName } : {}),
+    ...(c.roleArn ? { roleArn: c.roleArn } : {}),
+  };
+  return Object.keys(out).length === 0 ? undefined : out;
 }

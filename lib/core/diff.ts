@@ -19,6 +19,7 @@ import {
   thingPrincipalKey,
   type CaCertificate,
   type Certificate,
+  type RegistrationConfig,
   type Policy,
   type PolicyAttachment,
   type PolicyTarget,
@@ -30,6 +31,7 @@ import {
 } from './model';
 import { DIFFERENCE_KINDS, groupMembershipKey, type DifferenceKind, type GroupMembership } from './keys';
 import { normalisePolicyDocument, rewritePolicyDocument } from './policy-document';
+import { expectedRegistrationConfig, normaliseTemplateBody } from './provisioning-template';
 import { targetCertificateStatus } from './safety';
 import { errorMessage, errorName } from './errors';
 
@@ -259,10 +261,25 @@ function certificateFields(s: Certificate, t: Certificate): FieldDifference[] {
   return new FieldCollector().value('status', s.status, t.status, equal).fields;
 }
 
-function caCertificateFields(s: CaCertificate, t: CaCertificate): FieldDifference[] {
-  return new FieldCollector()
-    .value('status', s.status, t.status)
-    .value('autoRegistration', s.autoRegistration, t.autoRegistration).fields;
+/** A registration config in comparable form: the body normalised, empty fields dropped. */
+function comparableRegistrationConfig(c: RegistrationConfig | undefined): string {
+  if (c === undefined) return '{}';
+  return JSON.stringify({
+    roleArn: c.roleArn ?? null,
+    templateBody: c.templateBody === undefined || c.templateBody === '' ? null : normaliseTemplateBody(c.templateBody),
+    templateName: c.templateName ?? null,
+  });
+}
+
+function caCertificateFields(context: DiffContext) {
+  return (s: CaCertificate, t: CaCertificate): FieldDifference[] => {
+    const expected = comparableRegistrationConfig(expectedRegistrationConfig(s.registrationConfig, context, s.certificateId));
+    const actual = comparableRegistrationConfig(t.registrationConfig);
+    return new FieldCollector()
+      .value('status', s.status, t.status)
+      .value('autoRegistration', s.autoRegistration, t.autoRegistration)
+      .value('registrationConfig', s.registrationConfig ?? null, t.registrationConfig ?? null, expected === actual).fields;
+  };
 }
 
 /** Emits missing / different / extra for one kind, skipping keys that are invalid on either side. */
@@ -357,7 +374,16 @@ export function diff(source: RegistrySnapshot, target: RegistrySnapshot, context
     }),
   );
 
-  out.push(...compareMaps('caCertificate', cas.s.items, cas.t.items, bad('caCertificate'), caCertificateFields));
+  // A CA whose JITP template body is not JSON is invalid (never written), like a malformed policy.
+  for (const [id, ca] of cas.s.items) {
+    try {
+      expectedRegistrationConfig(ca.registrationConfig, context, id);
+    } catch (error) {
+      bad('caCertificate').add(id);
+      out.push({ kind: 'caCertificate', key: id, change: 'invalid', error: { name: errorName(error), message: errorMessage(error), side: 'source' } });
+    }
+  }
+  out.push(...compareMaps('caCertificate', cas.s.items, cas.t.items, bad('caCertificate'), caCertificateFields(context)));
 
   out.push(
     ...compareMaps<Certificate, CertificateDifference>('certificate', certs.s.items, certs.t.items, bad('certificate'), certificateFields, (d) => {

@@ -104,12 +104,27 @@ export type Certificate = z.infer<typeof CertificateSchema>;
 
 export const CaCertificateStatusSchema = z.enum(['ACTIVE', 'INACTIVE']);
 
+/**
+ * A CA's just-in-time provisioning configuration: the template body (or the name of a JITP provisioning
+ * template) and the role IoT assumes to run it. Limits from
+ * https://docs.aws.amazon.com/iot/latest/apireference/API_RegistrationConfig.html.
+ */
+export const RegistrationConfigSchema = z.strictObject({
+  templateBody: z.string().max(10240).optional(),
+  templateName: z.string().regex(/^[0-9A-Za-z_-]{1,36}$/, 'must match [0-9A-Za-z_-]{1,36}').optional(),
+  roleArn: z.string().min(20).max(2048).optional(),
+});
+/** What JITP runs for a certificate signed by the CA. */
+export type RegistrationConfig = z.infer<typeof RegistrationConfigSchema>;
+
 export const CaCertificateSchema = z.strictObject({
   certificateId: CertificateIdSchema,
   status: CaCertificateStatusSchema,
   certificatePem: z.string().min(1).max(65536),
   autoRegistration: z.boolean().default(false),
   certificateMode: CertificateModeSchema.optional(),
+  /** JITP configuration; absent when the CA has none. */
+  registrationConfig: RegistrationConfigSchema.optional(),
 });
 /** A registered CA certificate. */
 export type CaCertificate = z.infer<typeof CaCertificateSchema>;

@@ -21,6 +21,7 @@ import { policyTargetKey, thingPrincipalKey } from './model';
 import type { Difference, ThingDifference, ThingTypeDifference } from './diff';
 import { groupMembershipKey, resourceId, TOP_LEVEL_KINDS, type DifferenceKind } from './keys';
 import { rewritePolicyDocument } from './policy-document';
+import { expectedRegistrationConfig } from './provisioning-template';
 import {
   certificateStatusChange,
   DEFAULT_DELETE_MODE,
@@ -291,10 +292,17 @@ export function plan(differences: readonly Difference[], options: PlanOptions): 
         break;
       }
       case 'caCertificate': {
-        if (d.change === 'missing' && d.source) {
-          b.add({ type: 'registerCaCertificate', kind: d.kind, key: d.key, action: 'create', phase: PHASES.caCertificates, caCertificate: d.source });
-        } else if (d.change === 'different' && d.source) {
-          b.add({ type: 'updateCaCertificate', kind: d.kind, key: d.key, action: 'update', phase: PHASES.caCertificates, caCertificate: d.source });
+        if ((d.change === 'missing' || d.change === 'different') && d.source) {
+          let caCertificate: CaCertificate;
+          try {
+            const registrationConfig = expectedRegistrationConfig(d.source.registrationConfig, options, d.key);
+            caCertificate = { ...d.source, ...(registrationConfig === undefined ? {} : { registrationConfig }) };
+          } catch (error) {
+            b.invalid.push({ kind: d.kind, key: d.key, errorName: errorName(error), message: errorMessage(error) });
+            break;
+          }
+          if (d.change === 'missing') b.add({ type: 'registerCaCertificate', kind: d.kind, key: d.key, action: 'create', phase: PHASES.caCertificates, caCertificate });
+          else b.add({ type: 'updateCaCertificate', kind: d.kind, key: d.key, action: 'update', phase: PHASES.caCertificates, caCertificate });
         } else if (d.change === 'extra' && d.target) {
           if (!mirror) b.skip(d.kind, d.key, RETAINED);
           else {

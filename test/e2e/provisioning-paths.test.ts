@@ -56,8 +56,8 @@ const thingResource = (name: unknown) => ({ Type: 'AWS::IoT::Thing', Properties:
 const policyResource = { Type: 'AWS::IoT::Policy', Properties: { PolicyName: 'fleet-device' } };
 const certificateById = { Type: 'AWS::IoT::Certificate', Properties: { CertificateId: { Ref: 'AWS::IoT::Certificate::Id' }, Status: 'ACTIVE' } };
 
-async function admin(path: string, body: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(`${emulator.url}/_emulator/provisioning/${path}?region=${SOURCE}`, { method: 'POST', body: JSON.stringify(body) });
+async function admin(path: string, body: unknown, region = SOURCE): Promise<Record<string, unknown>> {
+  const res = await fetch(`${emulator.url}/_emulator/provisioning/${path}?region=${region}`, { method: 'POST', body: JSON.stringify(body) });
   const json = (await res.json()) as Record<string, unknown>;
   if (res.status !== 200) throw new Error(`${path}: ${String(json.message)}`);
   return json;
@@ -162,5 +162,11 @@ describe('a fleet provisioned through one path converges from its events alone',
 
     expect(statuses.every((s) => s === 'SUCCEEDED')).toBe(true);
     await expectConverged(names);
+    // The CA arrived with its JITP template, so after a failover a new device provisions in the secondary.
+    expect((await target.getCaCertificate(ca.certificateId))?.registrationConfig).toEqual({ templateBody, roleArn: ROLE });
+    const late = await ca.issue('jitp-after-failover');
+    await admin('jitp', { certificatePem: late.certificatePem }, TARGET);
+    expect(await target.getThing('jitp-after-failover')).toMatchObject({ thingTypeName: 'sensor', groupNames: ['fleet'] });
+    expect(await target.listAttachedPolicies({ kind: 'certificate', certificateId: late.certificateId })).toEqual(['fleet-device']);
   });
 });

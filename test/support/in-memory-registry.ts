@@ -490,7 +490,13 @@ export class InMemoryRegistry implements Registry {
     this.record('updateCaCertificate', [ca]);
     const current = this.cas.get(ca.certificateId);
     if (current === undefined) throw new ResourceNotFoundError(`CA certificate ${ca.certificateId} does not exist`);
-    this.cas.set(ca.certificateId, { ...current, status: ca.status, autoRegistration: ca.autoRegistration });
+    const { registrationConfig: _replaced, ...rest } = current;
+    this.cas.set(ca.certificateId, {
+      ...rest,
+      status: ca.status,
+      autoRegistration: ca.autoRegistration,
+      ...(ca.registrationConfig === undefined ? {} : { registrationConfig: clone(ca.registrationConfig) }),
+    });
   }
   async deleteCaCertificate(certificateId: string): Promise<void> {
     this.record('deleteCaCertificate', [certificateId]);
