@@ -53,6 +53,14 @@ import {
   paginateListCACertificates,
   paginateListCertificates,
   paginateListPolicies,
+  paginateListProvisioningTemplates,
+  CreateProvisioningTemplateCommand,
+  CreateProvisioningTemplateVersionCommand,
+  DeleteProvisioningTemplateCommand,
+  DeleteProvisioningTemplateVersionCommand,
+  DescribeProvisioningTemplateCommand,
+  ListProvisioningTemplateVersionsCommand,
+  UpdateProvisioningTemplateCommand,
   paginateListPrincipalThings,
   paginateListPrincipalThingsV2,
   paginateListTargetsForPolicy,
@@ -68,6 +76,7 @@ import type { Logger } from '../core/logger';
 import {
   CaCertificateSchema,
   CertificateSchema,
+  ProvisioningTemplateSchema,
   PolicySchema,
   ThingGroupSchema,
   ThingSchema,
@@ -80,6 +89,7 @@ import {
   type Policy,
   type PolicyTarget,
   type PolicyVersionInfo,
+  type ProvisioningTemplate,
   type RegistrationConfig,
   type SettableCertificateStatus,
   type StaticThingGroup,
@@ -106,6 +116,10 @@ import { attachQuotaPacer, QuotaPacer, type QuotaMetrics, type QuotaOptions } fr
 export const MAX_PAGE_SIZE = 250;
 
 /** Describes run this many at a time when a listing needs one per item (groups, CA certificates). */
+/** ListProvisioningTemplates pages hold at most 250 (https://docs.aws.amazon.com/iot/latest/apireference/API_ListProvisioningTemplates.html). */
+const TEMPLATE_PAGE_SIZE = 250;
+/** Versions a provisioning template may have. */
+const MAX_TEMPLATE_VERSIONS = 5;
 const DESCRIBE_CONCURRENCY = 8;
 
 /** What the adapter logs through: the warn level of the core's structured logger. */
@@ -557,6 +571,95 @@ export class IotRegistry implements Registry {
   async deleteCaCertificate(certificateId: string): Promise<void> {
     await this.call('DeleteCACertificate', `caCert/${certificateId}`, () =>
       this.client.send(new DeleteCACertificateCommand({ certificateId })),
+    );
+  }
+
+  // ---------------------------------------------------------------- provisioning templates
+
+  async *listProvisioningTemplates(): AsyncIterable<ProvisioningTemplate> {
+    const pages = paginateListProvisioningTemplates({ client: this.client, pageSize: TEMPLATE_PAGE_SIZE }, {});
+    for await (const page of this.pages('ListProvisioningTemplates', 'provisioningTemplates', pages)) {
+      const names = (page.templates ?? []).flatMap((t) => (t.templateName ? [t.templateName] : []));
+      const templates = await mapConcurrently(names, DESCRIBE_CONCURRENCY, (name) => this.getProvisioningTemplate(name));
+      for (const t of templates) if (t) yield t;
+    }
+  }
+
+  async getProvisioningTemplate(name: string): Promise<ProvisioningTemplate | undefined> {
+    const key = `provisioningTemplate/${name}`;
+    const d = await this.read('DescribeProvisioningTemplate', key, () => this.client.send(new DescribeProvisioningTemplateCommand({ templateName: name })));
+    if (!d) return undefined;
+    return this.shape(ProvisioningTemplateSchema, 'DescribeProvisioningTemplate', key, {
+      name: d.templateName ?? name,
+      ...(d.description ? { description: d.description } : {}),
+      templateBody: d.templateBody,
+      type: d.type ?? 'FLEET_PROVISIONING',
+      enabled: d.enabled ?? false,
+      provisioningRoleArn: d.provisioningRoleArn,
+      ...(d.preProvisioningHook?.targetArn
+        ? { preProvisioningHook: { targetArn: d.preProvisioningHook.targetArn, ...(d.preProvisioningHook.payloadVersion ? { payloadVersion: d.preProvisioningHook.payloadVersion } : {}) } }
+        : {}),
+    });
+  }
+
+  /** Creates the template; an existing one of the same name is a conflict the next run converges. */
+  async createProvisioningTemplate(t: ProvisioningTemplate): Promise<void> {
+    await this.call('CreateProvisioningTemplate', `provisioningTemplate/${t.name}`, () =>
+      this.client.send(
+        new CreateProvisioningTemplateCommand({
+          templateName: t.name,
+          templateBody: t.templateBody,
+          type: t.type,
+          enabled: t.enabled,
+          provisioningRoleArn: t.provisioningRoleArn,
+          ...(t.description !== undefined ? { description: t.description } : {}),
+          ...(t.preProvisioningHook ? { preProvisioningHook: t.preProvisioningHook } : {}),
+        }),
+      ),
+    );
+  }
+
+  async updateProvisioningTemplate(t: ProvisioningTemplate, options: { newBody: boolean }): Promise<void> {
+    const key = `provisioningTemplate/${t.name}`;
+    if (options.newBody) {
+      const create = () =>
+        this.call('CreateProvisioningTemplateVersion', key, () =>
+          this.client.send(new CreateProvisioningTemplateVersionCommand({ templateName: t.name, templateBody: t.templateBody, setAsDefault: true })),
+        );
+      try {
+        await create();
+      } catch (error) {
+        // "A provisioning template can have up to five versions" (API_CreateProvisioningTemplateVersion.html):
+        // at the limit the oldest non-default version goes, then the version is created again.
+        const versions = await this.call('ListProvisioningTemplateVersions', key, () =>
+          this.client.send(new ListProvisioningTemplateVersionsCommand({ templateName: t.name })),
+        );
+        const all = versions.versions ?? [];
+        const oldest = all.filter((v) => !v.isDefaultVersion && v.versionId !== undefined).sort((a, b) => (a.versionId ?? 0) - (b.versionId ?? 0))[0];
+        if (all.length < MAX_TEMPLATE_VERSIONS || oldest?.versionId === undefined) throw error;
+        await this.call('DeleteProvisioningTemplateVersion', `${key}#${oldest.versionId}`, () =>
+          this.client.send(new DeleteProvisioningTemplateVersionCommand({ templateName: t.name, versionId: oldest.versionId })),
+        );
+        await create();
+      }
+    }
+    await this.call('UpdateProvisioningTemplate', key, () =>
+      this.client.send(
+        new UpdateProvisioningTemplateCommand({
+          templateName: t.name,
+          enabled: t.enabled,
+          provisioningRoleArn: t.provisioningRoleArn,
+          // An empty description clears it (UNCONFIRMED: the API reference does not say how to remove one).
+          description: t.description ?? '',
+          ...(t.preProvisioningHook ? { preProvisioningHook: t.preProvisioningHook } : { removePreProvisioningHook: true }),
+        }),
+      ),
+    );
+  }
+
+  async deleteProvisioningTemplate(name: string): Promise<void> {
+    await this.call('DeleteProvisioningTemplate', `provisioningTemplate/${name}`, () =>
+      this.client.send(new DeleteProvisioningTemplateCommand({ templateName: name })),
     );
   }
 

@@ -132,6 +132,12 @@ async function execute(op: Operation, target: ApplyTarget): Promise<void> {
       return w.registerCaCertificate(op.caCertificate);
     case 'updateCaCertificate':
       return w.updateCaCertificate(op.caCertificate);
+    case 'createProvisioningTemplate':
+      return w.createProvisioningTemplate(op.template);
+    case 'updateProvisioningTemplate':
+      return w.updateProvisioningTemplate(op.template, { newBody: op.newBody });
+    case 'deleteProvisioningTemplate':
+      return w.deleteProvisioningTemplate(op.name);
     case 'deleteCaCertificate':
       return w.deleteCaCertificate(op.certificateId);
     case 'createPolicy':

@@ -7,6 +7,7 @@
 import type { z } from 'zod';
 import {
   CaCertificateSchema,
+  ProvisioningTemplateSchema,
   CertificateSchema,
   PolicyAttachmentSchema,
   PolicySchema,
@@ -22,6 +23,7 @@ import {
   type RegistrationConfig,
   type Policy,
   type PolicyAttachment,
+  type ProvisioningTemplate,
   type PolicyTarget,
   type RegistrySnapshot,
   type Thing,
@@ -31,7 +33,7 @@ import {
 } from './model';
 import { DIFFERENCE_KINDS, groupMembershipKey, type DifferenceKind, type GroupMembership } from './keys';
 import { normalisePolicyDocument, rewritePolicyDocument } from './policy-document';
-import { expectedRegistrationConfig, normaliseTemplateBody } from './provisioning-template';
+import { expectedRegistrationConfig, normaliseTemplateBody, rewriteTemplateBody } from './provisioning-template';
 import { targetCertificateStatus } from './safety';
 import { errorMessage, errorName } from './errors';
 
@@ -82,6 +84,7 @@ export type CertificateDifference = DifferenceOf<'certificate', Certificate> & {
 };
 export type CaCertificateDifference = DifferenceOf<'caCertificate', CaCertificate>;
 export type PolicyDifference = DifferenceOf<'policy', Policy>;
+export type ProvisioningTemplateDifference = DifferenceOf<'provisioningTemplate', ProvisioningTemplate>;
 export type PolicyAttachmentDifference = DifferenceOf<'policyAttachment', PolicyAttachment>;
 export type ThingPrincipalAttachmentDifference = DifferenceOf<'thingPrincipalAttachment', ThingPrincipalAttachment>;
 
@@ -94,6 +97,7 @@ export type Difference =
   | CertificateDifference
   | CaCertificateDifference
   | PolicyDifference
+  | ProvisioningTemplateDifference
   | PolicyAttachmentDifference
   | ThingPrincipalAttachmentDifference;
 
@@ -140,6 +144,7 @@ const SPECS = {
     keyOf: (r: Raw) => str(r['certificateId']),
   },
   policy: { schema: PolicySchema, keyOf: (r: Raw) => str(r['name']) },
+  provisioningTemplate: { schema: ProvisioningTemplateSchema, keyOf: (r: Raw) => str(r['name']) },
   policyAttachment: {
     schema: PolicyAttachmentSchema,
     keyOf: (r: Raw) => `${str(r['policyName'])}|${rawPolicyTargetKey(r['target'])}`,
@@ -319,7 +324,7 @@ export function diff(source: RegistrySnapshot, target: RegistrySnapshot, context
   const invalidKeys = new Map<DifferenceKind, Set<string>>(DIFFERENCE_KINDS.map((k) => [k, new Set<string>()]));
   const bad = (kind: DifferenceKind) => invalidKeys.get(kind) as Set<string>;
   const read = <K extends keyof typeof SPECS>(kind: K, snapshot: RegistrySnapshot, side: Side, field: keyof RegistrySnapshot) =>
-    validate(kind, SPECS[kind] as never, snapshot[field], side, side === 'source' ? context.sourceRegion : context.targetRegion, out, bad(kind));
+    validate(kind, SPECS[kind] as never, snapshot[field] ?? [], side, side === 'source' ? context.sourceRegion : context.targetRegion, out, bad(kind));
   const both = <K extends keyof typeof SPECS>(kind: K, field: keyof RegistrySnapshot) => ({
     s: read(kind, source, 'source', field),
     t: read(kind, target, 'target', field),
@@ -384,6 +389,31 @@ export function diff(source: RegistrySnapshot, target: RegistrySnapshot, context
     }
   }
   out.push(...compareMaps('caCertificate', cas.s.items, cas.t.items, bad('caCertificate'), caCertificateFields(context)));
+
+  // Provisioning templates, compared only when both snapshots read them (a scoped read may not).
+  if (source.provisioningTemplates !== undefined && target.provisioningTemplates !== undefined) {
+    const templates = both('provisioningTemplate', 'provisioningTemplates') as { s: Validated<ProvisioningTemplate>; t: Validated<ProvisioningTemplate> };
+    const expectedBodies = new Map<string, string>();
+    for (const [name, t] of templates.s.items) {
+      try {
+        expectedBodies.set(name, normaliseTemplateBody(rewriteTemplateBody(t.templateBody, context.sourceRegion, context.targetRegion, `provisioning template "${name}"`).body));
+      } catch (error) {
+        bad('provisioningTemplate').add(name);
+        out.push({ kind: 'provisioningTemplate', key: name, change: 'invalid', error: { name: errorName(error), message: errorMessage(error), side: 'source' } });
+      }
+    }
+    out.push(
+      ...compareMaps('provisioningTemplate', templates.s.items, templates.t.items, bad('provisioningTemplate'), (s, t) =>
+        new FieldCollector()
+          .value('templateBody', s.templateBody, t.templateBody, expectedBodies.get(s.name) === normaliseTemplateBody(t.templateBody))
+          .value('type', s.type, t.type)
+          .value('enabled', s.enabled, t.enabled)
+          .text('description', s.description, t.description)
+          .value('provisioningRoleArn', s.provisioningRoleArn, t.provisioningRoleArn)
+          .value('preProvisioningHook', s.preProvisioningHook ?? null, t.preProvisioningHook ?? null, JSON.stringify(s.preProvisioningHook ?? null) === JSON.stringify(t.preProvisioningHook ?? null)).fields,
+      ),
+    );
+  }
 
   out.push(
     ...compareMaps<Certificate, CertificateDifference>('certificate', certs.s.items, certs.t.items, bad('certificate'), certificateFields, (d) => {

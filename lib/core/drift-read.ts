@@ -18,6 +18,7 @@ import { z } from 'zod';
 import {
   emptySnapshot,
   type CaCertificate,
+  type ProvisioningTemplate,
   type Certificate,
   type Policy,
   type PolicyAttachment,
@@ -162,6 +163,7 @@ interface RegistryPartial {
   stream: 'registry';
   thingTypes?: ThingType[];
   caCertificates?: CaCertificate[];
+  provisioningTemplates?: ProvisioningTemplate[];
   thingGroups?: ThingGroup[];
   /** `null`: the service offers no billing-group listing. */
   billingGroups?: string[] | null;
@@ -286,13 +288,14 @@ export async function readDriftChunk(rawInput: DriftChunkInput, context: DriftRe
       let first: RegistryPartial;
       const registry: RegistryPartial = { stream: 'registry', memberships: [] };
       if (input.chunk === 0) {
-        const [thingTypes, caCertificates, thingGroups, billingGroups] = await Promise.all([
+        const [thingTypes, caCertificates, thingGroups, billingGroups, provisioningTemplates] = await Promise.all([
           collect(region.reader.listThingTypes()),
           collect(region.reader.listCaCertificates()),
           collect(region.reader.listThingGroups()),
           region.listings.listBillingGroupNames(),
+          collect(region.reader.listProvisioningTemplates()),
         ]);
-        Object.assign(registry, { thingTypes, caCertificates, thingGroups, billingGroups: billingGroups ?? null });
+        Object.assign(registry, { thingTypes, caCertificates, thingGroups, billingGroups: billingGroups ?? null, provisioningTemplates });
         first = registry;
       } else {
         first = (await loadPartial(context.store, partialKey(input.runId, input.side, 'registry', 0))) as RegistryPartial;
@@ -386,6 +389,7 @@ async function assembleSide(store: DriftStore, runId: string, side: DriftSide): 
   if (first === undefined) throw new InvalidInputError(`drift run ${runId}: the ${side} registry stream has no first chunk`);
   snapshot.thingTypes = first.thingTypes ?? [];
   snapshot.caCertificates = first.caCertificates ?? [];
+  snapshot.provisioningTemplates = first.provisioningTemplates ?? [];
   snapshot.thingGroups = first.thingGroups ?? [];
   const listings = membershipListings(first);
   const groupsOf = new Map<string, string[]>();

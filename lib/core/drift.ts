@@ -230,6 +230,7 @@ const SNAPSHOT_FIELD: Record<Exclude<DifferenceKind, 'groupMembership'>, keyof R
   thingType: 'thingTypes',
   thingGroup: 'thingGroups',
   policy: 'policies',
+  provisioningTemplate: 'provisioningTemplates',
   caCertificate: 'caCertificates',
   certificate: 'certificates',
   thing: 'things',
@@ -239,7 +240,7 @@ const SNAPSHOT_FIELD: Record<Exclude<DifferenceKind, 'groupMembership'>, keyof R
 
 function itemCount(snapshot: RegistrySnapshot, kind: DifferenceKind): number {
   if (kind === 'groupMembership') return snapshot.things.reduce((n, t) => n + t.groupNames.length, 0);
-  return snapshot[SNAPSHOT_FIELD[kind]].length;
+  return snapshot[SNAPSHOT_FIELD[kind]]?.length ?? 0;
 }
 
 /** A difference without item bodies. */

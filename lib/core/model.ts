@@ -129,6 +129,27 @@ export const CaCertificateSchema = z.strictObject({
 /** A registered CA certificate. */
 export type CaCertificate = z.infer<typeof CaCertificateSchema>;
 
+/** A provisioning template name: 1–36 characters of `[0-9A-Za-z_-]`. */
+export const ProvisioningTemplateNameSchema = z.string().regex(/^[0-9A-Za-z_-]{1,36}$/, 'must match [0-9A-Za-z_-]{1,36}');
+
+export const ProvisioningTemplateSchema = z.strictObject({
+  name: ProvisioningTemplateNameSchema,
+  description: z.string().max(500).optional(),
+  /** The default version's body (version numbers are per region and never compared). */
+  templateBody: z.string().min(1).max(10240),
+  type: z.enum(['FLEET_PROVISIONING', 'JITP']).default('FLEET_PROVISIONING'),
+  enabled: z.boolean().default(false),
+  provisioningRoleArn: z.string().min(20).max(2048),
+  /** A Lambda that IoT calls before provisioning a device (fleet provisioning templates only). */
+  preProvisioningHook: z.strictObject({ targetArn: z.string().min(1).max(2048), payloadVersion: z.string().optional() }).optional(),
+});
+/**
+ * A fleet provisioning (or JITP) template: compared by its default version's body (after the region
+ * rewrite of the policies it embeds), type, enabled flag, description, role and pre-provisioning hook.
+ * Limits from https://docs.aws.amazon.com/iot/latest/apireference/API_CreateProvisioningTemplate.html.
+ */
+export type ProvisioningTemplate = z.infer<typeof ProvisioningTemplateSchema>;
+
 export const PolicyVersionInfoSchema = z.strictObject({
   versionId: z.string(),
   isDefault: z.boolean(),
@@ -183,6 +204,8 @@ export interface RegistrySnapshot {
   policies: Policy[];
   policyAttachments: PolicyAttachment[];
   thingPrincipalAttachments: ThingPrincipalAttachment[];
+  /** Provisioning templates; absent in a snapshot that did not read them (then never compared). */
+  provisioningTemplates?: ProvisioningTemplate[];
 }
 
 /** A snapshot with nothing in it. */
@@ -204,6 +227,7 @@ export const RESOURCE_KINDS = [
   'thingType',
   'thingGroup',
   'policy',
+  'provisioningTemplate',
   'caCertificate',
   'certificate',
   'thing',

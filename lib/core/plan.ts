@@ -10,6 +10,7 @@
  */
 import type {
   CaCertificate,
+  ProvisioningTemplate,
   PolicyTarget,
   SettableCertificateStatus,
   Thing,
@@ -21,7 +22,7 @@ import { policyTargetKey, thingPrincipalKey } from './model';
 import type { Difference, ThingDifference, ThingTypeDifference } from './diff';
 import { groupMembershipKey, resourceId, TOP_LEVEL_KINDS, type DifferenceKind } from './keys';
 import { rewritePolicyDocument } from './policy-document';
-import { expectedRegistrationConfig } from './provisioning-template';
+import { arnRegion, expectedRegistrationConfig, rewriteTemplateBody } from './provisioning-template';
 import {
   certificateStatusChange,
   DEFAULT_DELETE_MODE,
@@ -38,6 +39,8 @@ export const PHASES = {
   /** Plus the group's depth, so parents are created first. */
   thingGroups: 200,
   policies: 300,
+  /** After policies (a template names them), before CA certificates (a JITP CA may name a template). */
+  provisioningTemplates: 350,
   caCertificates: 400,
   certificates: 500,
   things: 600,
@@ -53,6 +56,8 @@ export const PHASES = {
   detachPrincipals: 910,
   deleteThings: 930,
   deleteCertificates: 940,
+  /** Before the CA certificates whose registration config may name them. */
+  deleteProvisioningTemplates: 945,
   deleteCaCertificates: 950,
   deletePolicies: 960,
   /** Plus (MAX_GROUP_DEPTH − depth), so children are deleted first. */
@@ -117,6 +122,11 @@ export type OperationCall =
   | { type: 'registerCaCertificate'; caCertificate: CaCertificate }
   | { type: 'updateCaCertificate'; caCertificate: CaCertificate }
   | { type: 'deleteCaCertificate'; certificateId: string }
+  /** The template's body is the source's with its embedded policies rewritten to the target region. */
+  | { type: 'createProvisioningTemplate'; template: ProvisioningTemplate }
+  /** `newBody`: a new default version holds the body; the other fields are updated in place. */
+  | { type: 'updateProvisioningTemplate'; template: ProvisioningTemplate; newBody: boolean }
+  | { type: 'deleteProvisioningTemplate'; name: string }
   /** The document is the source's, rewritten to the target region; `rewrittenArns` counts the ARNs changed. */
   | { type: 'createPolicy'; name: string; document: string; rewrittenArns: number }
   /** A new default version; at the 5-version limit apply deletes the oldest non-default one and retries. */
@@ -288,6 +298,38 @@ export function plan(differences: readonly Difference[], options: PlanOptions): 
         } else if (d.change === 'extra') {
           if (!mirror) b.skip(d.kind, d.key, RETAINED);
           else b.add({ type: 'deletePolicy', kind: d.kind, key: d.key, action: 'delete', phase: PHASES.deletePolicies, name: d.key });
+        }
+        break;
+      }
+      case 'provisioningTemplate': {
+        if ((d.change === 'missing' || d.change === 'different') && d.source) {
+          const hookArn = d.source.preProvisioningHook?.targetArn;
+          if (hookArn !== undefined && arnRegion(hookArn) === options.sourceRegion) {
+            // Written as is, the secondary's provisioning would call the primary's region; written without
+            // it, devices would provision unchecked. Neither is a copy: reported for the operator instead.
+            b.skip(d.kind, d.key, `its pre-provisioning hook ${hookArn} is in the source region ${options.sourceRegion}; deploy the hook in ${options.targetRegion} and set it on the target's template`);
+            break;
+          }
+          if (d.change === 'different' && d.target && d.target.type !== d.source.type) {
+            b.skip(d.kind, d.key, `a provisioning template cannot change type (${d.target.type} in the target, ${d.source.type} in the source); delete it in the target to recreate it`);
+            break;
+          }
+          let template: ProvisioningTemplate;
+          try {
+            template = { ...d.source, templateBody: rewriteTemplateBody(d.source.templateBody, options.sourceRegion, options.targetRegion, `provisioning template "${d.key}"`).body };
+          } catch (error) {
+            b.invalid.push({ kind: d.kind, key: d.key, errorName: errorName(error), message: errorMessage(error) });
+            break;
+          }
+          if (d.change === 'missing') {
+            b.add({ type: 'createProvisioningTemplate', kind: d.kind, key: d.key, action: 'create', phase: PHASES.provisioningTemplates, template });
+          } else {
+            const newBody = (d.fields ?? []).some((f) => f.field === 'templateBody');
+            b.add({ type: 'updateProvisioningTemplate', kind: d.kind, key: d.key, action: 'update', phase: PHASES.provisioningTemplates, template, newBody });
+          }
+        } else if (d.change === 'extra') {
+          if (!mirror) b.skip(d.kind, d.key, RETAINED);
+          else b.add({ type: 'deleteProvisioningTemplate', kind: d.kind, key: d.key, action: 'delete', phase: PHASES.deleteProvisioningTemplates, name: d.key });
         }
         break;
       }

@@ -8,6 +8,7 @@
  */
 import type {
   CaCertificate,
+  ProvisioningTemplate,
   Certificate,
   CertificateStatus,
   Policy,
@@ -62,6 +63,10 @@ export interface RegistryReader {
 
   listCertificates(): AsyncIterable<CertificateSummary>;
   getCertificate(certificateId: string): Promise<Certificate | undefined>;
+
+  /** Every provisioning template, with its default version's body. */
+  listProvisioningTemplates(): AsyncIterable<ProvisioningTemplate>;
+  getProvisioningTemplate(name: string): Promise<ProvisioningTemplate | undefined>;
 
   listCaCertificates(): AsyncIterable<CaCertificate>;
   getCaCertificate(certificateId: string): Promise<CaCertificate | undefined>;
@@ -123,6 +128,14 @@ export interface RegistryWriter {
   registerCaCertificate(ca: CaCertificate): Promise<void>;
   updateCaCertificate(ca: CaCertificate): Promise<void>;
   deleteCaCertificate(certificateId: string): Promise<void>;
+
+  createProvisioningTemplate(template: ProvisioningTemplate): Promise<void>;
+  /**
+   * Updates enabled, description, role and hook; with `newBody`, first makes the body a new default
+   * version (deleting the oldest non-default version at the version limit).
+   */
+  updateProvisioningTemplate(template: ProvisioningTemplate, options: { newBody: boolean }): Promise<void>;
+  deleteProvisioningTemplate(name: string): Promise<void>;
 
   createPolicy(name: string, document: string): Promise<void>;
   /** Creates a new version and makes it the default. Throws PolicyVersionLimitError at 5 versions. */

@@ -9,6 +9,7 @@ import {
   CertificateIdSchema,
   PolicyNameSchema,
   PolicyTargetSchema,
+  ProvisioningTemplateNameSchema,
   RegistryNameSchema,
   ThingNameSchema,
   emptySnapshot,
@@ -31,6 +32,7 @@ export const ResourceRefSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('thingGroup'), name: RegistryNameSchema }),
   z.strictObject({ kind: z.literal('policy'), name: PolicyNameSchema }),
   z.strictObject({ kind: z.literal('caCertificate'), certificateId: CertificateIdSchema }),
+  z.strictObject({ kind: z.literal('provisioningTemplate'), name: ProvisioningTemplateNameSchema }),
   z.strictObject({ kind: z.literal('certificate'), certificateId: CertificateIdSchema }),
   /** The thing with its static group memberships. */
   z.strictObject({ kind: z.literal('thing'), name: ThingNameSchema }),
@@ -49,6 +51,7 @@ export function refKey(ref: ResourceRef): string {
     case 'thingGroup':
     case 'policy':
     case 'thing':
+    case 'provisioningTemplate':
       return `${ref.kind}:${ref.name}`;
     case 'caCertificate':
     case 'certificate':
@@ -85,7 +88,10 @@ class SnapshotCollector {
     policies: new Map<string, RegistrySnapshot['policies'][number]>(),
     policyAttachments: new Map<string, RegistrySnapshot['policyAttachments'][number]>(),
     thingPrincipalAttachments: new Map<string, RegistrySnapshot['thingPrincipalAttachments'][number]>(),
+    provisioningTemplates: new Map<string, NonNullable<RegistrySnapshot['provisioningTemplates']>[number]>(),
   };
+  /** Whether templates were read (only then does the snapshot hold the field, and the diff compare them). */
+  private templatesRead = false;
 
   constructor(readonly reader: RegistryReader) {}
 
@@ -123,6 +129,17 @@ class SnapshotCollector {
     if (c) this.items.caCertificates.set(id, c);
     return c;
   }
+  async provisioningTemplate(name: string) {
+    this.templatesRead = true;
+    const t = await this.once(`provisioningTemplate:${name}`, () => this.reader.getProvisioningTemplate(name));
+    if (t) this.items.provisioningTemplates.set(name, t);
+    return t;
+  }
+  /** Every provisioning template of the region. */
+  async allProvisioningTemplates() {
+    this.templatesRead = true;
+    for await (const t of this.reader.listProvisioningTemplates()) this.items.provisioningTemplates.set(t.name, t);
+  }
   async policy(name: string) {
     const p = await this.once(`policy:${name}`, () => this.reader.getPolicy(name));
     if (p) this.items.policies.set(name, p);
@@ -147,8 +164,8 @@ class SnapshotCollector {
     }
     return names;
   }
-  add<K extends keyof SnapshotCollector['items']>(field: K, key: string, item: RegistrySnapshot[K][number]): void {
-    (this.items[field] as Map<string, RegistrySnapshot[K][number]>).set(key, item);
+  add<K extends keyof SnapshotCollector['items']>(field: K, key: string, item: NonNullable<RegistrySnapshot[K]>[number]): void {
+    (this.items[field] as Map<string, NonNullable<RegistrySnapshot[K]>[number]>).set(key, item);
   }
 
   async readRef(ref: ResourceRef): Promise<void> {
@@ -164,6 +181,9 @@ class SnapshotCollector {
         return;
       case 'caCertificate':
         await this.caCertificate(ref.certificateId);
+        return;
+      case 'provisioningTemplate':
+        await this.provisioningTemplate(ref.name);
         return;
       case 'certificate':
         await this.certificate(ref.certificateId);
@@ -191,6 +211,7 @@ class SnapshotCollector {
       policies: sorted(this.items.policies),
       policyAttachments: sorted(this.items.policyAttachments),
       thingPrincipalAttachments: sorted(this.items.thingPrincipalAttachments),
+      ...(this.templatesRead ? { provisioningTemplates: sorted(this.items.provisioningTemplates) } : {}),
     };
   }
 }
@@ -243,6 +264,7 @@ export async function readAll(reader: RegistryReader, options: ReadAllOptions = 
     for (const t of await collect(reader.listThingTypes())) c.add('thingTypes', t.name, t);
     for (const g of await collect(reader.listThingGroups())) c.add('thingGroups', g.name, g);
     for (const ca of await collect(reader.listCaCertificates())) c.add('caCertificates', ca.certificateId, ca);
+    await c.allProvisioningTemplates();
     const names = await allThingNames(reader, {});
     await mapWithConcurrency(names, concurrency, (name) => c.thingPrincipals(name));
     const certificates = await collect(reader.listCertificates());
@@ -288,6 +310,7 @@ export function snapshotRefs(snapshot: RegistrySnapshot): ResourceRef[] {
     ...snapshot.thingGroups.map((g) => ({ kind: 'thingGroup' as const, name: g.name })),
     ...snapshot.policies.map((p) => ({ kind: 'policy' as const, name: p.name })),
     ...snapshot.caCertificates.map((c) => ({ kind: 'caCertificate' as const, certificateId: c.certificateId })),
+    ...(snapshot.provisioningTemplates ?? []).map((t) => ({ kind: 'provisioningTemplate' as const, name: t.name })),
     ...snapshot.certificates.map((c) => ({ kind: 'certificate' as const, certificateId: c.certificateId })),
     ...snapshot.things.map((t) => ({ kind: 'thing' as const, name: t.name })),
     ...snapshot.things.map((t) => ({ kind: 'thingPrincipals' as const, thingName: t.name })),
@@ -314,6 +337,11 @@ export function mergeSnapshots(...snapshots: RegistrySnapshot[]): RegistrySnapsh
   keyed<RegistrySnapshot['policies'][number]>('policies', (x) => x.name);
   keyed<RegistrySnapshot['policyAttachments'][number]>('policyAttachments', policyAttachmentKey);
   keyed<RegistrySnapshot['thingPrincipalAttachments'][number]>('thingPrincipalAttachments', thingPrincipalKey);
+  if (snapshots.some((s) => s.provisioningTemplates !== undefined)) {
+    const seen = new Map<string, NonNullable<RegistrySnapshot['provisioningTemplates']>[number]>();
+    for (const s of snapshots) for (const t of s.provisioningTemplates ?? []) if (!seen.has(t.name)) seen.set(t.name, t);
+    out.provisioningTemplates = [...seen.values()];
+  }
   return out;
 }
 
@@ -376,6 +404,8 @@ export async function refExists(reader: RegistryReader, ref: ResourceRef): Promi
       return (await reader.getPolicy(ref.name)) !== undefined;
     case 'caCertificate':
       return (await reader.getCaCertificate(ref.certificateId)) !== undefined;
+    case 'provisioningTemplate':
+      return (await reader.getProvisioningTemplate(ref.name)) !== undefined;
     case 'certificate':
       return (await reader.getCertificate(ref.certificateId)) !== undefined;
     case 'thing':
@@ -481,8 +511,13 @@ export async function changeStages(source: RegistryReader, ref: ResourceRef): Pr
       }
       case 'thingType':
       case 'policy':
-      case 'caCertificate':
+      case 'provisioningTemplate':
         return [converge([ref])];
+      case 'caCertificate': {
+        // A JITP CA may name its template: ensure the template first.
+        const templateName = (await source.getCaCertificate(ref.certificateId))?.registrationConfig?.templateName;
+        return templateName === undefined ? [converge([ref])] : [ensure([{ kind: 'provisioningTemplate', name: templateName }]), converge([ref])];
+      }
     }
   })();
   return stages.filter((stage) => stage.length > 0);

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { InvalidInputError } from '../core/errors';
-import { CertificateIdSchema, PolicyNameSchema, RegistryNameSchema, ThingNameSchema } from '../core/model';
+import { CertificateIdSchema, PolicyNameSchema, ProvisioningTemplateNameSchema, RegistryNameSchema, ThingNameSchema } from '../core/model';
 import type { PolicyTarget } from '../core/model';
 import { ResourceRefSchema, type ResourceRef } from '../core/scope';
 import {
@@ -75,6 +75,7 @@ const fromRequestCaId: RefFromCall = (c) => ({ kind: 'caCertificate', certificat
 const fromResponseCaId: RefFromCall = (c) => ({ kind: 'caCertificate', certificateId: field(c.response, 'certificateId', CertificateIdSchema, 'responseElements') });
 const fromPolicyTarget: RefFromCall = (c) => ({ kind: 'policyAttachments', target: policyTargetOf(c.request, 'target') });
 const fromPolicyPrincipal: RefFromCall = (c) => ({ kind: 'policyAttachments', target: policyTargetOf(c.request, 'principal') });
+const fromTemplateName: RefFromCall = (c) => ({ kind: 'provisioningTemplate', name: field(c.request, 'templateName', ProvisioningTemplateNameSchema, 'requestParameters') });
 const fromThingPrincipal: RefFromCall = (c) => ({ kind: 'thingPrincipals', thingName: thingNameOf(c.request) });
 /**
  * RegisterThing provisions a whole device in one call (one CloudTrail record; the calls it makes inside
@@ -135,6 +136,13 @@ export const SYNCED_API_CALLS: Readonly<Record<string, RefFromCall>> = {
   AttachThingPrincipal: fromThingPrincipal,
   DetachThingPrincipal: fromThingPrincipal,
   RegisterThing: fromRegisterThing,
+  // Provisioning templates: each write names the template, the new default version is re-read from the source.
+  // UNCONFIRMED: that CloudTrail's requestParameters carry the URI's templateName (as they do for policyName).
+  CreateProvisioningTemplate: fromTemplateName,
+  UpdateProvisioningTemplate: fromTemplateName,
+  DeleteProvisioningTemplate: fromTemplateName,
+  CreateProvisioningTemplateVersion: fromTemplateName,
+  DeleteProvisioningTemplateVersion: fromTemplateName,
 };
 
 function normaliseCloudTrail(envelope: EventBridgeEnvelope, detail: CloudTrailDetail): NormalisedEvent {

@@ -107,6 +107,12 @@ describe('a fleet provisioned through one path converges from its events alone',
 
     expect(statuses.every((s) => s === 'SUCCEEDED')).toBe(true);
     await expectConverged(names);
+    // The template arrived with the CreateProvisioningTemplate event, so after a failover a new device provisions by claim in the secondary.
+    expect(await target.getProvisioningTemplate('claim')).toEqual({ name: 'claim', templateBody: JSON.stringify(template), type: 'FLEET_PROVISIONING', enabled: true, provisioningRoleArn: ROLE });
+    const keys = await admin('create-keys-and-certificate', {}, TARGET);
+    const out = await admin('templates/claim/provision', { certificateOwnershipToken: keys.certificateOwnershipToken, parameters: { SerialNumber: 'fp-after-failover' } }, TARGET);
+    expect(out.thingName).toBe('fp-after-failover');
+    expect(await target.getThing('fp-after-failover')).toMatchObject({ thingTypeName: 'sensor', groupNames: ['fleet'] });
   });
 
   it('the control-plane RegisterThing (one CloudTrail record per device)', async () => {

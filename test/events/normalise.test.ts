@@ -99,6 +99,15 @@ describe('normaliseEvent', () => {
     expect(() => normaliseEvent(cloudTrail('RegisterThing', {}, { resourceArns: { policy: `${ARN_PREFIX}:policy/p` } }))).toThrow(/names neither a thing nor a certificate/);
   });
 
+  it.each(['CreateProvisioningTemplate', 'UpdateProvisioningTemplate', 'DeleteProvisioningTemplate', 'CreateProvisioningTemplateVersion', 'DeleteProvisioningTemplateVersion'])(
+    'names the provisioning template a %s call changed, and refuses a malformed template name by field',
+    (eventName) => {
+      const r = normaliseEvent(cloudTrail(eventName, { templateName: 'fleet-claim' }));
+      expect(r.status === 'change' && r.change.ref).toEqual({ kind: 'provisioningTemplate', name: 'fleet-claim' });
+      expect(() => normaliseEvent(cloudTrail(eventName, { templateName: 'no spaces allowed' }))).toThrow(/requestParameters\.templateName/);
+    },
+  );
+
   it('covers the deprecated principal-policy calls and every write API of the design', () => {
     expect(Object.keys(SYNCED_API_CALLS)).toEqual(expect.arrayContaining(['AttachPrincipalPolicy', 'DetachPrincipalPolicy', 'RegisterCertificateWithoutCA', 'DeletePolicyVersion']));
   });

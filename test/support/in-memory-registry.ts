@@ -19,6 +19,7 @@ import {
   policyTargetKey,
   thingPrincipalKey,
   type CaCertificate,
+  type ProvisioningTemplate,
   type Certificate,
   type Policy,
   type PolicyAttachment,
@@ -69,6 +70,7 @@ export const WRITE_METHODS: ReadonlySet<string> = new Set([
   'addThingToBillingGroup', 'removeThingFromBillingGroup',
   'registerCertificate', 'updateCertificateStatus', 'deleteCertificate',
   'registerCaCertificate', 'updateCaCertificate', 'deleteCaCertificate',
+  'createProvisioningTemplate', 'updateProvisioningTemplate', 'deleteProvisioningTemplate',
   'createPolicy', 'createPolicyVersion', 'deletePolicyVersion', 'deletePolicy', 'attachPolicy', 'detachPolicy',
   'attachThingPrincipal', 'detachThingPrincipal',
 ]);
@@ -114,6 +116,7 @@ export class InMemoryRegistry implements Registry {
   private readonly things = new Map<string, StoredThing>();
   private readonly certificates = new Map<string, Certificate>();
   private readonly cas = new Map<string, CaCertificate>();
+  private readonly templates = new Map<string, ProvisioningTemplate>();
   private readonly policies = new Map<string, StoredPolicy>();
   private readonly attachments = new Map<string, PolicyAttachment>();
   private readonly principals = new Map<string, ThingPrincipalAttachment>();
@@ -154,6 +157,7 @@ export class InMemoryRegistry implements Registry {
     }
     for (const c of snapshot.certificates ?? []) this.certificates.set(c.certificateId, clone(c));
     for (const c of snapshot.caCertificates ?? []) this.cas.set(c.certificateId, clone(c));
+    for (const t of snapshot.provisioningTemplates ?? []) this.templates.set(t.name, clone(t));
     for (const p of snapshot.policies ?? []) {
       this.policies.set(p.name, { versions: [{ versionId: '1', document: p.document, isDefault: true, createDate: this.isoNow() }], nextVersion: 2 });
     }
@@ -242,6 +246,30 @@ export class InMemoryRegistry implements Registry {
     this.record('getCaCertificate', [certificateId]);
     const c = this.cas.get(certificateId);
     return c && clone(c);
+  }
+  async *listProvisioningTemplates(): AsyncIterable<ProvisioningTemplate> {
+    this.record('listProvisioningTemplates', []);
+    for (const t of this.templates.values()) yield clone(t);
+  }
+  async getProvisioningTemplate(name: string): Promise<ProvisioningTemplate | undefined> {
+    this.record('getProvisioningTemplate', [name]);
+    const t = this.templates.get(name);
+    return t && clone(t);
+  }
+  async createProvisioningTemplate(template: ProvisioningTemplate): Promise<void> {
+    this.record('createProvisioningTemplate', [template]);
+    if (this.templates.has(template.name)) throw new ResourceConflictError(`provisioning template ${template.name} already exists`);
+    this.templates.set(template.name, clone(template));
+  }
+  async updateProvisioningTemplate(template: ProvisioningTemplate, options: { newBody: boolean }): Promise<void> {
+    this.record('updateProvisioningTemplate', [template, options]);
+    const current = this.templates.get(template.name);
+    if (current === undefined) throw new ResourceNotFoundError(`provisioning template ${template.name} does not exist`);
+    this.templates.set(template.name, clone({ ...template, type: current.type, templateBody: options.newBody ? template.templateBody : current.templateBody }));
+  }
+  async deleteProvisioningTemplate(name: string): Promise<void> {
+    this.record('deleteProvisioningTemplate', [name]);
+    if (!this.templates.delete(name)) throw new ResourceNotFoundError(`provisioning template ${name} does not exist`);
   }
   async *listPolicyNames(): AsyncIterable<string> {
     this.record('listPolicyNames', []);

@@ -1,0 +1,91 @@
+/**
+ * Provisioning templates as a replicated kind: compared by the default version's body after the region
+ * rewrite of the policies it embeds, type, enabled, description, role and hook; planned and applied
+ * through the in-memory registry; a hook in the source region is reported, never copied.
+ */
+import { diff } from '../../lib/core/diff';
+import type { ProvisioningTemplate } from '../../lib/core/model';
+import { plan } from '../../lib/core/plan';
+import { syncResources } from '../../lib/core/sync';
+import { emptySnapshot } from '../../lib/core/model';
+import { policyDocument } from './builders';
+import { registries, SOURCE_REGION, TARGET_REGION } from './fleet';
+
+const regions = { sourceRegion: SOURCE_REGION, targetRegion: TARGET_REGION };
+const ROLE = 'arn:aws:iam::123456789012:role/provisioning';
+const body = (region: string) =>
+  JSON.stringify({ Resources: { policy: { Type: 'AWS::IoT::Policy', Properties: { PolicyDocument: policyDocument(region) } } } });
+const template = (extra: Partial<ProvisioningTemplate> = {}): ProvisioningTemplate => ({
+  name: 'claim',
+  templateBody: body(SOURCE_REGION),
+  type: 'FLEET_PROVISIONING',
+  enabled: true,
+  provisioningRoleArn: ROLE,
+  ...extra,
+});
+const snap = (templates: ProvisioningTemplate[]) => ({ ...emptySnapshot(), provisioningTemplates: templates });
+
+describe('provisioning templates in the diff', () => {
+  it('is in sync when the target holds the body rewritten to its region, whatever the whitespace', () => {
+    const inTarget = template({ templateBody: JSON.stringify(JSON.parse(body(TARGET_REGION)), null, 2) });
+    expect(diff(snap([template()]), snap([inTarget]), regions)).toEqual([]);
+  });
+
+  it('reports each differing field, and a body still naming the source region', () => {
+    const inTarget = template({ enabled: false, description: 'old', provisioningRoleArn: `${ROLE}-old` });
+    const [d] = diff(snap([template()]), snap([inTarget]), regions);
+    expect(d).toMatchObject({ kind: 'provisioningTemplate', key: 'claim', change: 'different' });
+    expect(d!.fields!.map((f) => f.field)).toEqual(['templateBody', 'enabled', 'description', 'provisioningRoleArn']);
+  });
+
+  it('compares templates only when both snapshots read them', () => {
+    expect(diff(snap([template()]), emptySnapshot(), regions)).toEqual([]);
+    expect(diff(snap([template()]), snap([]), regions)).toMatchObject([{ kind: 'provisioningTemplate', change: 'missing' }]);
+  });
+
+  it('reports a body that is not JSON as invalid, naming the template', () => {
+    const [d] = diff(snap([template({ templateBody: '{nope' })]), snap([]), regions);
+    expect(d).toMatchObject({ kind: 'provisioningTemplate', change: 'invalid', error: { message: expect.stringContaining('provisioning template "claim"') } });
+  });
+});
+
+describe('provisioning templates in the plan', () => {
+  it('creates a missing template with the rewritten body; updates a changed body as a new default version', () => {
+    const create = plan(diff(snap([template()]), snap([]), regions), regions).operations;
+    expect(create).toMatchObject([{ type: 'createProvisioningTemplate', template: { name: 'claim', templateBody: expect.stringContaining(`arn:aws:iot:${TARGET_REGION}:`) } }]);
+    const update = plan(diff(snap([template()]), snap([template({ templateBody: body('ap-south-1') })]), regions), regions).operations;
+    expect(update).toMatchObject([{ type: 'updateProvisioningTemplate', newBody: true }]);
+    const flagOnly = plan(diff(snap([template()]), snap([template({ templateBody: body(TARGET_REGION), enabled: false })]), regions), regions).operations;
+    expect(flagOnly).toMatchObject([{ type: 'updateProvisioningTemplate', newBody: false }]);
+  });
+
+  it('reports a template whose pre-provisioning hook is in the source region instead of writing it', () => {
+    const hooked = template({ preProvisioningHook: { targetArn: `arn:aws:lambda:${SOURCE_REGION}:123456789012:function:check` } });
+    const p = plan(diff(snap([hooked]), snap([]), regions), regions);
+    expect(p.operations).toEqual([]);
+    expect(p.skipped).toEqual([{ kind: 'provisioningTemplate', key: 'claim', reason: expect.stringContaining(`is in the source region ${SOURCE_REGION}`) }]);
+    const elsewhere = template({ preProvisioningHook: { targetArn: `arn:aws:lambda:${TARGET_REGION}:123456789012:function:check` } });
+    expect(plan(diff(snap([elsewhere]), snap([]), regions), regions).operations).toMatchObject([{ type: 'createProvisioningTemplate', template: { preProvisioningHook: elsewhere.preProvisioningHook } }]);
+  });
+
+  it('refuses to change a template type, and keeps an extra template unless mirroring', () => {
+    const p = plan(diff(snap([template()]), snap([template({ type: 'JITP', templateBody: body(TARGET_REGION) })]), regions), regions);
+    expect(p.skipped[0]?.reason).toMatch(/cannot change type/);
+    expect(plan(diff(snap([]), snap([template()]), regions), regions).skipped).toHaveLength(1);
+    expect(plan(diff(snap([]), snap([template()]), regions), { ...regions, deleteMode: 'mirror' }).operations).toMatchObject([{ type: 'deleteProvisioningTemplate', name: 'claim' }]);
+  });
+});
+
+describe('syncResources with a provisioning template ref', () => {
+  it('copies the template, then makes no write call', async () => {
+    const { source, target } = registries();
+    await source.createProvisioningTemplate(template());
+    const ref = { kind: 'provisioningTemplate' as const, name: 'claim' };
+    await syncResources(source, { reader: target, writer: target }, [ref], regions);
+    expect((await target.getProvisioningTemplate('claim'))?.templateBody).toContain(`arn:aws:iot:${TARGET_REGION}:`);
+    const writes = target.writeCalls().length;
+    const again = await syncResources(source, { reader: target, writer: target }, [ref], regions);
+    expect(again.differences).toEqual([]);
+    expect(target.writeCalls()).toHaveLength(writes);
+  });
+});
