@@ -225,6 +225,7 @@ export class IotRegistry implements Registry {
           thingTypeProperties: {
             thingTypeDescription: type.description,
             searchableAttributes: type.searchableAttributes,
+            ...(type.mqtt5Configuration === undefined ? {} : { mqtt5Configuration: type.mqtt5Configuration }),
           },
         }),
       ),
@@ -239,6 +240,8 @@ export class IotRegistry implements Registry {
           thingTypeProperties: {
             thingTypeDescription: type.description ?? '',
             searchableAttributes: type.searchableAttributes,
+            // Sent whole, an empty list when the source has none, so a target-only configuration is cleared.
+            mqtt5Configuration: type.mqtt5Configuration ?? { propagatingAttributes: [] },
           },
         }),
       ),
@@ -981,6 +984,17 @@ export class IotRegistry implements Registry {
       description: emptyToUndefined(definition.thingTypeProperties?.thingTypeDescription),
       searchableAttributes: definition.thingTypeProperties?.searchableAttributes ?? [],
       deprecated: definition.thingTypeMetadata?.deprecated ?? false,
+      ...((definition.thingTypeProperties?.mqtt5Configuration?.propagatingAttributes ?? []).length > 0
+        ? {
+            mqtt5Configuration: {
+              propagatingAttributes: (definition.thingTypeProperties?.mqtt5Configuration?.propagatingAttributes ?? []).map((a) => ({
+                userPropertyKey: a.userPropertyKey ?? '',
+                ...(a.thingAttribute ? { thingAttribute: a.thingAttribute } : {}),
+                ...(a.connectionAttribute ? { connectionAttribute: a.connectionAttribute } : {}),
+              })),
+            },
+          }
+        : {}),
     });
   }
 

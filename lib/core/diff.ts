@@ -238,7 +238,15 @@ function thingTypeFields(s: ThingType, t: ThingType): FieldDifference[] {
   return new FieldCollector()
     .text('description', s.description, t.description)
     .value('searchableAttributes', s.searchableAttributes, t.searchableAttributes, sameSet(s.searchableAttributes, t.searchableAttributes))
-    .value('deprecated', s.deprecated, t.deprecated).fields;
+    .value('deprecated', s.deprecated, t.deprecated)
+    .value('mqtt5Configuration', s.mqtt5Configuration ?? null, t.mqtt5Configuration ?? null, samePropagatingAttributes(s, t)).fields;
+}
+
+/** Same propagating attributes, in the same order (absent = none). */
+function samePropagatingAttributes(s: ThingType, t: ThingType): boolean {
+  const list = (x: ThingType) =>
+    JSON.stringify((x.mqtt5Configuration?.propagatingAttributes ?? []).map((a) => [a.userPropertyKey, a.thingAttribute ?? null, a.connectionAttribute ?? null]));
+  return list(s) === list(t);
 }
 
 function thingGroupFields(s: ThingGroup, t: ThingGroup): FieldDifference[] {

@@ -30,13 +30,27 @@ export const CertificateIdSchema = z
 /** Attribute map of a thing or group: names and values are strings. */
 export const AttributesSchema = z.record(z.string(), z.string());
 
+/**
+ * The MQTT 5 user properties IoT adds to messages from things of a type
+ * (https://docs.aws.amazon.com/iot/latest/apireference/API_Mqtt5Configuration.html).
+ */
+export const Mqtt5ConfigurationSchema = z.strictObject({
+  propagatingAttributes: z
+    .array(z.strictObject({ userPropertyKey: z.string().min(1).max(128), thingAttribute: z.string().optional(), connectionAttribute: z.string().optional() }))
+    .max(50)
+    .default([]),
+});
+export type Mqtt5Configuration = z.infer<typeof Mqtt5ConfigurationSchema>;
+
 export const ThingTypeSchema = z.strictObject({
   name: RegistryNameSchema,
   description: z.string().optional(),
   searchableAttributes: z.array(z.string()).default([]),
   deprecated: z.boolean().default(false),
+  /** Absent is the same as no propagating attributes. */
+  mqtt5Configuration: Mqtt5ConfigurationSchema.optional(),
 });
-/** A thing type: compared by description, searchable attributes and deprecation state. */
+/** A thing type: compared by description, searchable attributes, MQTT 5 propagating attributes and deprecation state. */
 export type ThingType = z.infer<typeof ThingTypeSchema>;
 
 export const StaticThingGroupSchema = z.strictObject({

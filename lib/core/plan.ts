@@ -232,7 +232,7 @@ export function plan(differences: readonly Difference[], options: PlanOptions): 
           }
         } else if (d.change === 'different' && d.source && d.target) {
           const fields = new Set(d.fields?.map((f) => f.field));
-          if (fields.has('description') || fields.has('searchableAttributes')) {
+          if (fields.has('description') || fields.has('searchableAttributes') || fields.has('mqtt5Configuration')) {
             b.add({ type: 'updateThingType', kind: d.kind, key: d.key, action: 'update', phase: PHASES.thingTypes, thingType: d.source });
           }
           if (fields.has('deprecated')) {

@@ -345,8 +345,13 @@ export class InMemoryRegistry implements Registry {
     this.record('updateThingType', [type]);
     const current = this.types.get(type.name);
     if (current === undefined) throw new ResourceNotFoundError(`thing type "${type.name}" does not exist`);
-    const { description, searchableAttributes } = clone(type);
-    this.types.set(type.name, { ...current, searchableAttributes, ...(description === undefined ? { description: undefined } : { description }) });
+    const { description, searchableAttributes, mqtt5Configuration } = clone(type);
+    this.types.set(type.name, {
+      ...current,
+      searchableAttributes,
+      ...(description === undefined ? { description: undefined } : { description }),
+      ...(mqtt5Configuration === undefined ? { mqtt5Configuration: undefined } : { mqtt5Configuration }),
+    });
   }
   async setThingTypeDeprecated(name: string, deprecated: boolean): Promise<void> {
     this.record('setThingTypeDeprecated', [name, deprecated]);

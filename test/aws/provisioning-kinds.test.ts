@@ -1,10 +1,11 @@
 /**
- * The adapter's provisioning-template calls against the emulator over HTTP: describe shape, a new default
+ * The adapter against the emulator over HTTP for the provisioning kinds. Templates: describe shape, a new default
  * version at the five-version limit (the oldest non-default one goes), the hook removed, deletion.
  */
 import { ListProvisioningTemplateVersionsCommand } from '@aws-sdk/client-iot';
 import { createIotClient, createIotRegistry } from '../../lib/aws/clients';
 import type { IotRegistry } from '../../lib/aws/iot-registry';
+import { syncResources } from '../../lib/core/sync';
 import { startEmulator, type RunningEmulator } from '../../lib/local/emulator';
 
 const ACCOUNT = '123456789012';
@@ -45,3 +46,25 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   for await (const item of items) out.push(item);
   return out;
 }
+
+describe("a thing type's MQTT 5 propagating attributes, synced between two emulated regions", () => {
+  it('are copied, updated and cleared, then no write call is made', async () => {
+    const source = createIotRegistry({ region: 'us-east-1', endpoint: emulator.url, accountId: ACCOUNT, quotas: { scale: 0 } });
+    const ref = { kind: 'thingType' as const, name: 'meter' };
+    const sync = () => syncResources(source, { reader: registry, writer: registry }, [ref], { sourceRegion: 'us-east-1', targetRegion: REGION });
+    const serial = { userPropertyKey: 'serial', thingAttribute: 'serialNumber' };
+    await source.createThingType({ name: 'meter', searchableAttributes: [], deprecated: false, mqtt5Configuration: { propagatingAttributes: [serial] } });
+    await sync();
+    expect((await registry.getThingType('meter'))?.mqtt5Configuration).toEqual({ propagatingAttributes: [serial] });
+
+    const client = { userPropertyKey: 'client', connectionAttribute: 'iot:ClientId' };
+    await source.updateThingType({ name: 'meter', searchableAttributes: [], deprecated: false, mqtt5Configuration: { propagatingAttributes: [serial, client] } });
+    expect((await sync()).differences).toMatchObject([{ kind: 'thingType', fields: [{ field: 'mqtt5Configuration' }] }]);
+    expect((await registry.getThingType('meter'))?.mqtt5Configuration).toEqual({ propagatingAttributes: [serial, client] });
+
+    await source.updateThingType({ name: 'meter', searchableAttributes: [], deprecated: false });
+    await sync();
+    expect((await registry.getThingType('meter'))?.mqtt5Configuration).toBeUndefined();
+    expect((await sync()).differences).toEqual([]);
+  });
+});
