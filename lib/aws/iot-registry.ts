@@ -54,6 +54,11 @@ import {
   paginateListCertificates,
   paginateListPolicies,
   paginateListProvisioningTemplates,
+  paginateListRoleAliases,
+  CreateRoleAliasCommand,
+  DeleteRoleAliasCommand,
+  DescribeRoleAliasCommand,
+  UpdateRoleAliasCommand,
   CreateProvisioningTemplateCommand,
   CreateProvisioningTemplateVersionCommand,
   DeleteProvisioningTemplateCommand,
@@ -77,6 +82,7 @@ import {
   CaCertificateSchema,
   CertificateSchema,
   ProvisioningTemplateSchema,
+  RoleAliasSchema,
   PolicySchema,
   ThingGroupSchema,
   ThingSchema,
@@ -90,6 +96,7 @@ import {
   type PolicyTarget,
   type PolicyVersionInfo,
   type ProvisioningTemplate,
+  type RoleAlias,
   type RegistrationConfig,
   type SettableCertificateStatus,
   type StaticThingGroup,
@@ -664,6 +671,43 @@ export class IotRegistry implements Registry {
     await this.call('DeleteProvisioningTemplate', `provisioningTemplate/${name}`, () =>
       this.client.send(new DeleteProvisioningTemplateCommand({ templateName: name })),
     );
+  }
+
+  // ---------------------------------------------------------------- role aliases
+
+  async *listRoleAliases(): AsyncIterable<RoleAlias> {
+    const pages = paginateListRoleAliases({ client: this.client, pageSize: MAX_PAGE_SIZE }, {});
+    for await (const page of this.pages('ListRoleAliases', 'roleAliases', pages)) {
+      const aliases = await mapConcurrently(page.roleAliases ?? [], DESCRIBE_CONCURRENCY, (name) => this.getRoleAlias(name));
+      for (const a of aliases) if (a) yield a;
+    }
+  }
+
+  async getRoleAlias(name: string): Promise<RoleAlias | undefined> {
+    const key = `roleAlias/${name}`;
+    const d = (await this.read('DescribeRoleAlias', key, () => this.client.send(new DescribeRoleAliasCommand({ roleAlias: name }))))?.roleAliasDescription;
+    if (!d) return undefined;
+    return this.shape(RoleAliasSchema, 'DescribeRoleAlias', key, {
+      name: d.roleAlias ?? name,
+      roleArn: d.roleArn,
+      ...(d.credentialDurationSeconds !== undefined ? { credentialDurationSeconds: d.credentialDurationSeconds } : {}),
+    });
+  }
+
+  async createRoleAlias(alias: RoleAlias): Promise<void> {
+    await this.call('CreateRoleAlias', `roleAlias/${alias.name}`, () =>
+      this.client.send(new CreateRoleAliasCommand({ roleAlias: alias.name, roleArn: alias.roleArn, credentialDurationSeconds: alias.credentialDurationSeconds })),
+    );
+  }
+
+  async updateRoleAlias(alias: RoleAlias): Promise<void> {
+    await this.call('UpdateRoleAlias', `roleAlias/${alias.name}`, () =>
+      this.client.send(new UpdateRoleAliasCommand({ roleAlias: alias.name, roleArn: alias.roleArn, credentialDurationSeconds: alias.credentialDurationSeconds })),
+    );
+  }
+
+  async deleteRoleAlias(name: string): Promise<void> {
+    await this.call('DeleteRoleAlias', `roleAlias/${name}`, () => this.client.send(new DeleteRoleAliasCommand({ roleAlias: name })));
   }
 
   // ---------------------------------------------------------------- policies

@@ -138,6 +138,12 @@ async function execute(op: Operation, target: ApplyTarget): Promise<void> {
       return w.updateProvisioningTemplate(op.template, { newBody: op.newBody });
     case 'deleteProvisioningTemplate':
       return w.deleteProvisioningTemplate(op.name);
+    case 'createRoleAlias':
+      return w.createRoleAlias(op.roleAlias);
+    case 'updateRoleAlias':
+      return w.updateRoleAlias(op.roleAlias);
+    case 'deleteRoleAlias':
+      return w.deleteRoleAlias(op.name);
     case 'deleteCaCertificate':
       return w.deleteCaCertificate(op.certificateId);
     case 'createPolicy':

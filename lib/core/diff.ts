@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import {
   CaCertificateSchema,
   ProvisioningTemplateSchema,
+  RoleAliasSchema,
   CertificateSchema,
   PolicyAttachmentSchema,
   PolicySchema,
@@ -24,6 +25,7 @@ import {
   type Policy,
   type PolicyAttachment,
   type ProvisioningTemplate,
+  type RoleAlias,
   type PolicyTarget,
   type RegistrySnapshot,
   type Thing,
@@ -85,6 +87,7 @@ export type CertificateDifference = DifferenceOf<'certificate', Certificate> & {
 export type CaCertificateDifference = DifferenceOf<'caCertificate', CaCertificate>;
 export type PolicyDifference = DifferenceOf<'policy', Policy>;
 export type ProvisioningTemplateDifference = DifferenceOf<'provisioningTemplate', ProvisioningTemplate>;
+export type RoleAliasDifference = DifferenceOf<'roleAlias', RoleAlias>;
 export type PolicyAttachmentDifference = DifferenceOf<'policyAttachment', PolicyAttachment>;
 export type ThingPrincipalAttachmentDifference = DifferenceOf<'thingPrincipalAttachment', ThingPrincipalAttachment>;
 
@@ -98,6 +101,7 @@ export type Difference =
   | CaCertificateDifference
   | PolicyDifference
   | ProvisioningTemplateDifference
+  | RoleAliasDifference
   | PolicyAttachmentDifference
   | ThingPrincipalAttachmentDifference;
 
@@ -145,6 +149,7 @@ const SPECS = {
   },
   policy: { schema: PolicySchema, keyOf: (r: Raw) => str(r['name']) },
   provisioningTemplate: { schema: ProvisioningTemplateSchema, keyOf: (r: Raw) => str(r['name']) },
+  roleAlias: { schema: RoleAliasSchema, keyOf: (r: Raw) => str(r['name']) },
   policyAttachment: {
     schema: PolicyAttachmentSchema,
     keyOf: (r: Raw) => `${str(r['policyName'])}|${rawPolicyTargetKey(r['target'])}`,
@@ -485,6 +490,16 @@ export function diff(source: RegistrySnapshot, target: RegistrySnapshot, context
           : d,
     ),
   );
+
+  // Role aliases, compared only when both snapshots read them.
+  if (source.roleAliases !== undefined && target.roleAliases !== undefined) {
+    const aliases = both('roleAlias', 'roleAliases') as { s: Validated<RoleAlias>; t: Validated<RoleAlias> };
+    out.push(
+      ...compareMaps('roleAlias', aliases.s.items, aliases.t.items, bad('roleAlias'), (s, t) =>
+        new FieldCollector().value('roleArn', s.roleArn, t.roleArn).value('credentialDurationSeconds', s.credentialDurationSeconds, t.credentialDurationSeconds).fields,
+      ),
+    );
+  }
 
   const order = new Map(DIFFERENCE_KINDS.map((k, i) => [k, i]));
   return out.sort((a, b) => (order.get(a.kind) as number) - (order.get(b.kind) as number) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

@@ -19,6 +19,7 @@ import {
   emptySnapshot,
   type CaCertificate,
   type ProvisioningTemplate,
+  type RoleAlias,
   type Certificate,
   type Policy,
   type PolicyAttachment,
@@ -164,6 +165,7 @@ interface RegistryPartial {
   thingTypes?: ThingType[];
   caCertificates?: CaCertificate[];
   provisioningTemplates?: ProvisioningTemplate[];
+  roleAliases?: RoleAlias[];
   thingGroups?: ThingGroup[];
   /** `null`: the service offers no billing-group listing. */
   billingGroups?: string[] | null;
@@ -288,14 +290,15 @@ export async function readDriftChunk(rawInput: DriftChunkInput, context: DriftRe
       let first: RegistryPartial;
       const registry: RegistryPartial = { stream: 'registry', memberships: [] };
       if (input.chunk === 0) {
-        const [thingTypes, caCertificates, thingGroups, billingGroups, provisioningTemplates] = await Promise.all([
+        const [thingTypes, caCertificates, thingGroups, billingGroups, provisioningTemplates, roleAliases] = await Promise.all([
           collect(region.reader.listThingTypes()),
           collect(region.reader.listCaCertificates()),
           collect(region.reader.listThingGroups()),
           region.listings.listBillingGroupNames(),
           collect(region.reader.listProvisioningTemplates()),
+          collect(region.reader.listRoleAliases()),
         ]);
-        Object.assign(registry, { thingTypes, caCertificates, thingGroups, billingGroups: billingGroups ?? null, provisioningTemplates });
+        Object.assign(registry, { thingTypes, caCertificates, thingGroups, billingGroups: billingGroups ?? null, provisioningTemplates, roleAliases });
         first = registry;
       } else {
         first = (await loadPartial(context.store, partialKey(input.runId, input.side, 'registry', 0))) as RegistryPartial;
@@ -390,6 +393,7 @@ async function assembleSide(store: DriftStore, runId: string, side: DriftSide): 
   snapshot.thingTypes = first.thingTypes ?? [];
   snapshot.caCertificates = first.caCertificates ?? [];
   snapshot.provisioningTemplates = first.provisioningTemplates ?? [];
+  snapshot.roleAliases = first.roleAliases ?? [];
   snapshot.thingGroups = first.thingGroups ?? [];
   const listings = membershipListings(first);
   const groupsOf = new Map<string, string[]>();

@@ -231,6 +231,7 @@ const SNAPSHOT_FIELD: Record<Exclude<DifferenceKind, 'groupMembership'>, keyof R
   thingGroup: 'thingGroups',
   policy: 'policies',
   provisioningTemplate: 'provisioningTemplates',
+  roleAlias: 'roleAliases',
   caCertificate: 'caCertificates',
   certificate: 'certificates',
   thing: 'things',

@@ -164,6 +164,21 @@ export const ProvisioningTemplateSchema = z.strictObject({
  */
 export type ProvisioningTemplate = z.infer<typeof ProvisioningTemplateSchema>;
 
+/** A role alias name: 1–128 characters of `[\w=,@-]`. */
+export const RoleAliasNameSchema = z.string().min(1).max(128).regex(/^[\w=,@-]+$/, 'must match [\\w=,@-]+');
+
+export const RoleAliasSchema = z.strictObject({
+  name: RoleAliasNameSchema,
+  /** An IAM role ARN: IAM is global, so the same ARN serves both regions. */
+  roleArn: z.string().min(20).max(2048),
+  credentialDurationSeconds: z.number().int().min(900).max(43200).default(3600),
+});
+/**
+ * A role alias of the credentials provider: compared by role ARN and credential duration. Limits from
+ * https://docs.aws.amazon.com/iot/latest/apireference/API_CreateRoleAlias.html.
+ */
+export type RoleAlias = z.infer<typeof RoleAliasSchema>;
+
 export const PolicyVersionInfoSchema = z.strictObject({
   versionId: z.string(),
   isDefault: z.boolean(),
@@ -220,6 +235,8 @@ export interface RegistrySnapshot {
   thingPrincipalAttachments: ThingPrincipalAttachment[];
   /** Provisioning templates; absent in a snapshot that did not read them (then never compared). */
   provisioningTemplates?: ProvisioningTemplate[];
+  /** Role aliases; absent in a snapshot that did not read them (then never compared). */
+  roleAliases?: RoleAlias[];
 }
 
 /** A snapshot with nothing in it. */
@@ -242,6 +259,7 @@ export const RESOURCE_KINDS = [
   'thingGroup',
   'policy',
   'provisioningTemplate',
+  'roleAlias',
   'caCertificate',
   'certificate',
   'thing',

@@ -11,6 +11,7 @@
 import type {
   CaCertificate,
   ProvisioningTemplate,
+  RoleAlias,
   PolicyTarget,
   SettableCertificateStatus,
   Thing,
@@ -41,6 +42,7 @@ export const PHASES = {
   policies: 300,
   /** After policies (a template names them), before CA certificates (a JITP CA may name a template). */
   provisioningTemplates: 350,
+  roleAliases: 350,
   caCertificates: 400,
   certificates: 500,
   things: 600,
@@ -58,6 +60,7 @@ export const PHASES = {
   deleteCertificates: 940,
   /** Before the CA certificates whose registration config may name them. */
   deleteProvisioningTemplates: 945,
+  deleteRoleAliases: 945,
   deleteCaCertificates: 950,
   deletePolicies: 960,
   /** Plus (MAX_GROUP_DEPTH − depth), so children are deleted first. */
@@ -127,6 +130,9 @@ export type OperationCall =
   /** `newBody`: a new default version holds the body; the other fields are updated in place. */
   | { type: 'updateProvisioningTemplate'; template: ProvisioningTemplate; newBody: boolean }
   | { type: 'deleteProvisioningTemplate'; name: string }
+  | { type: 'createRoleAlias'; roleAlias: RoleAlias }
+  | { type: 'updateRoleAlias'; roleAlias: RoleAlias }
+  | { type: 'deleteRoleAlias'; name: string }
   /** The document is the source's, rewritten to the target region; `rewrittenArns` counts the ARNs changed. */
   | { type: 'createPolicy'; name: string; document: string; rewrittenArns: number }
   /** A new default version; at the 5-version limit apply deletes the oldest non-default one and retries. */
@@ -330,6 +336,17 @@ export function plan(differences: readonly Difference[], options: PlanOptions): 
         } else if (d.change === 'extra') {
           if (!mirror) b.skip(d.kind, d.key, RETAINED);
           else b.add({ type: 'deleteProvisioningTemplate', kind: d.kind, key: d.key, action: 'delete', phase: PHASES.deleteProvisioningTemplates, name: d.key });
+        }
+        break;
+      }
+      case 'roleAlias': {
+        if (d.change === 'missing' && d.source) {
+          b.add({ type: 'createRoleAlias', kind: d.kind, key: d.key, action: 'create', phase: PHASES.roleAliases, roleAlias: d.source });
+        } else if (d.change === 'different' && d.source) {
+          b.add({ type: 'updateRoleAlias', kind: d.kind, key: d.key, action: 'update', phase: PHASES.roleAliases, roleAlias: d.source });
+        } else if (d.change === 'extra') {
+          if (!mirror) b.skip(d.kind, d.key, RETAINED);
+          else b.add({ type: 'deleteRoleAlias', kind: d.kind, key: d.key, action: 'delete', phase: PHASES.deleteRoleAliases, name: d.key });
         }
         break;
       }

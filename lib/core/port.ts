@@ -9,6 +9,7 @@
 import type {
   CaCertificate,
   ProvisioningTemplate,
+  RoleAlias,
   Certificate,
   CertificateStatus,
   Policy,
@@ -67,6 +68,9 @@ export interface RegistryReader {
   /** Every provisioning template, with its default version's body. */
   listProvisioningTemplates(): AsyncIterable<ProvisioningTemplate>;
   getProvisioningTemplate(name: string): Promise<ProvisioningTemplate | undefined>;
+
+  listRoleAliases(): AsyncIterable<RoleAlias>;
+  getRoleAlias(name: string): Promise<RoleAlias | undefined>;
 
   listCaCertificates(): AsyncIterable<CaCertificate>;
   getCaCertificate(certificateId: string): Promise<CaCertificate | undefined>;
@@ -136,6 +140,11 @@ export interface RegistryWriter {
    */
   updateProvisioningTemplate(template: ProvisioningTemplate, options: { newBody: boolean }): Promise<void>;
   deleteProvisioningTemplate(name: string): Promise<void>;
+
+  createRoleAlias(alias: RoleAlias): Promise<void>;
+  /** Role ARN and credential duration. */
+  updateRoleAlias(alias: RoleAlias): Promise<void>;
+  deleteRoleAlias(name: string): Promise<void>;
 
   createPolicy(name: string, document: string): Promise<void>;
   /** Creates a new version and makes it the default. Throws PolicyVersionLimitError at 5 versions. */

@@ -10,6 +10,7 @@ import {
   PolicyNameSchema,
   PolicyTargetSchema,
   ProvisioningTemplateNameSchema,
+  RoleAliasNameSchema,
   RegistryNameSchema,
   ThingNameSchema,
   emptySnapshot,
@@ -33,6 +34,7 @@ export const ResourceRefSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('policy'), name: PolicyNameSchema }),
   z.strictObject({ kind: z.literal('caCertificate'), certificateId: CertificateIdSchema }),
   z.strictObject({ kind: z.literal('provisioningTemplate'), name: ProvisioningTemplateNameSchema }),
+  z.strictObject({ kind: z.literal('roleAlias'), name: RoleAliasNameSchema }),
   z.strictObject({ kind: z.literal('certificate'), certificateId: CertificateIdSchema }),
   /** The thing with its static group memberships. */
   z.strictObject({ kind: z.literal('thing'), name: ThingNameSchema }),
@@ -52,6 +54,7 @@ export function refKey(ref: ResourceRef): string {
     case 'policy':
     case 'thing':
     case 'provisioningTemplate':
+    case 'roleAlias':
       return `${ref.kind}:${ref.name}`;
     case 'caCertificate':
     case 'certificate':
@@ -89,7 +92,9 @@ class SnapshotCollector {
     policyAttachments: new Map<string, RegistrySnapshot['policyAttachments'][number]>(),
     thingPrincipalAttachments: new Map<string, RegistrySnapshot['thingPrincipalAttachments'][number]>(),
     provisioningTemplates: new Map<string, NonNullable<RegistrySnapshot['provisioningTemplates']>[number]>(),
+    roleAliases: new Map<string, NonNullable<RegistrySnapshot['roleAliases']>[number]>(),
   };
+  private roleAliasesRead = false;
   /** Whether templates were read (only then does the snapshot hold the field, and the diff compare them). */
   private templatesRead = false;
 
@@ -140,6 +145,17 @@ class SnapshotCollector {
     this.templatesRead = true;
     for await (const t of this.reader.listProvisioningTemplates()) this.items.provisioningTemplates.set(t.name, t);
   }
+  async roleAlias(name: string) {
+    this.roleAliasesRead = true;
+    const a = await this.once(`roleAlias:${name}`, () => this.reader.getRoleAlias(name));
+    if (a) this.items.roleAliases.set(name, a);
+    return a;
+  }
+  /** Every role alias of the region. */
+  async allRoleAliases() {
+    this.roleAliasesRead = true;
+    for await (const a of this.reader.listRoleAliases()) this.items.roleAliases.set(a.name, a);
+  }
   async policy(name: string) {
     const p = await this.once(`policy:${name}`, () => this.reader.getPolicy(name));
     if (p) this.items.policies.set(name, p);
@@ -185,6 +201,9 @@ class SnapshotCollector {
       case 'provisioningTemplate':
         await this.provisioningTemplate(ref.name);
         return;
+      case 'roleAlias':
+        await this.roleAlias(ref.name);
+        return;
       case 'certificate':
         await this.certificate(ref.certificateId);
         return;
@@ -212,6 +231,7 @@ class SnapshotCollector {
       policyAttachments: sorted(this.items.policyAttachments),
       thingPrincipalAttachments: sorted(this.items.thingPrincipalAttachments),
       ...(this.templatesRead ? { provisioningTemplates: sorted(this.items.provisioningTemplates) } : {}),
+      ...(this.roleAliasesRead ? { roleAliases: sorted(this.items.roleAliases) } : {}),
     };
   }
 }
@@ -265,6 +285,7 @@ export async function readAll(reader: RegistryReader, options: ReadAllOptions = 
     for (const g of await collect(reader.listThingGroups())) c.add('thingGroups', g.name, g);
     for (const ca of await collect(reader.listCaCertificates())) c.add('caCertificates', ca.certificateId, ca);
     await c.allProvisioningTemplates();
+    await c.allRoleAliases();
     const names = await allThingNames(reader, {});
     await mapWithConcurrency(names, concurrency, (name) => c.thingPrincipals(name));
     const certificates = await collect(reader.listCertificates());
@@ -311,6 +332,7 @@ export function snapshotRefs(snapshot: RegistrySnapshot): ResourceRef[] {
     ...snapshot.policies.map((p) => ({ kind: 'policy' as const, name: p.name })),
     ...snapshot.caCertificates.map((c) => ({ kind: 'caCertificate' as const, certificateId: c.certificateId })),
     ...(snapshot.provisioningTemplates ?? []).map((t) => ({ kind: 'provisioningTemplate' as const, name: t.name })),
+    ...(snapshot.roleAliases ?? []).map((a) => ({ kind: 'roleAlias' as const, name: a.name })),
     ...snapshot.certificates.map((c) => ({ kind: 'certificate' as const, certificateId: c.certificateId })),
     ...snapshot.things.map((t) => ({ kind: 'thing' as const, name: t.name })),
     ...snapshot.things.map((t) => ({ kind: 'thingPrincipals' as const, thingName: t.name })),
@@ -341,6 +363,11 @@ export function mergeSnapshots(...snapshots: RegistrySnapshot[]): RegistrySnapsh
     const seen = new Map<string, NonNullable<RegistrySnapshot['provisioningTemplates']>[number]>();
     for (const s of snapshots) for (const t of s.provisioningTemplates ?? []) if (!seen.has(t.name)) seen.set(t.name, t);
     out.provisioningTemplates = [...seen.values()];
+  }
+  if (snapshots.some((s) => s.roleAliases !== undefined)) {
+    const seen = new Map<string, NonNullable<RegistrySnapshot['roleAliases']>[number]>();
+    for (const s of snapshots) for (const a of s.roleAliases ?? []) if (!seen.has(a.name)) seen.set(a.name, a);
+    out.roleAliases = [...seen.values()];
   }
   return out;
 }
@@ -406,6 +433,8 @@ export async function refExists(reader: RegistryReader, ref: ResourceRef): Promi
       return (await reader.getCaCertificate(ref.certificateId)) !== undefined;
     case 'provisioningTemplate':
       return (await reader.getProvisioningTemplate(ref.name)) !== undefined;
+    case 'roleAlias':
+      return (await reader.getRoleAlias(ref.name)) !== undefined;
     case 'certificate':
       return (await reader.getCertificate(ref.certificateId)) !== undefined;
     case 'thing':
@@ -512,6 +541,7 @@ export async function changeStages(source: RegistryReader, ref: ResourceRef): Pr
       case 'thingType':
       case 'policy':
       case 'provisioningTemplate':
+      case 'roleAlias':
         return [converge([ref])];
       case 'caCertificate': {
         // A JITP CA may name its template: ensure the template first.

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { InvalidInputError } from '../core/errors';
-import { CertificateIdSchema, PolicyNameSchema, ProvisioningTemplateNameSchema, RegistryNameSchema, ThingNameSchema } from '../core/model';
+import { CertificateIdSchema, PolicyNameSchema, ProvisioningTemplateNameSchema, RegistryNameSchema, RoleAliasNameSchema, ThingNameSchema } from '../core/model';
 import type { PolicyTarget } from '../core/model';
 import { ResourceRefSchema, type ResourceRef } from '../core/scope';
 import {
@@ -76,6 +76,7 @@ const fromResponseCaId: RefFromCall = (c) => ({ kind: 'caCertificate', certifica
 const fromPolicyTarget: RefFromCall = (c) => ({ kind: 'policyAttachments', target: policyTargetOf(c.request, 'target') });
 const fromPolicyPrincipal: RefFromCall = (c) => ({ kind: 'policyAttachments', target: policyTargetOf(c.request, 'principal') });
 const fromTemplateName: RefFromCall = (c) => ({ kind: 'provisioningTemplate', name: field(c.request, 'templateName', ProvisioningTemplateNameSchema, 'requestParameters') });
+const fromRoleAlias: RefFromCall = (c) => ({ kind: 'roleAlias', name: field(c.request, 'roleAlias', RoleAliasNameSchema, 'requestParameters') });
 const fromThingPrincipal: RefFromCall = (c) => ({ kind: 'thingPrincipals', thingName: thingNameOf(c.request) });
 /**
  * RegisterThing provisions a whole device in one call (one CloudTrail record; the calls it makes inside
@@ -143,6 +144,9 @@ export const SYNCED_API_CALLS: Readonly<Record<string, RefFromCall>> = {
   DeleteProvisioningTemplate: fromTemplateName,
   CreateProvisioningTemplateVersion: fromTemplateName,
   DeleteProvisioningTemplateVersion: fromTemplateName,
+  CreateRoleAlias: fromRoleAlias,
+  UpdateRoleAlias: fromRoleAlias,
+  DeleteRoleAlias: fromRoleAlias,
 };
 
 function normaliseCloudTrail(envelope: EventBridgeEnvelope, detail: CloudTrailDetail): NormalisedEvent {

@@ -10,7 +10,7 @@
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 
 /** The IoT resource types the sync touches, as they appear in ARNs. */
-export type IotResourceType = 'thing' | 'thingtype' | 'thinggroup' | 'billinggroup' | 'cert' | 'cacert' | 'policy' | 'provisioningtemplate';
+export type IotResourceType = 'thing' | 'thingtype' | 'thinggroup' | 'billinggroup' | 'cert' | 'cacert' | 'policy' | 'provisioningtemplate' | 'rolealias';
 
 /** Actions with resource-level permissions, grouped by the resource types IAM authorizes them on. */
 interface ScopedActions {
@@ -31,6 +31,7 @@ export const SCOPED_READ_ACTIONS: readonly ScopedActions[] = [
   { resources: ['cacert'], actions: ['iot:DescribeCACertificate'] },
   { resources: ['policy'], actions: ['iot:GetPolicy', 'iot:ListPolicyVersions', 'iot:ListTargetsForPolicy'] },
   { resources: ['provisioningtemplate'], actions: ['iot:DescribeProvisioningTemplate', 'iot:ListProvisioningTemplateVersions'] },
+  { resources: ['rolealias'], actions: ['iot:DescribeRoleAlias'] },
 ];
 
 /**
@@ -46,6 +47,7 @@ export const UNSCOPED_READ_ACTIONS: readonly string[] = [
   'iot:ListPolicies',
   'iot:ListAttachedPolicies',
   'iot:ListProvisioningTemplates',
+  'iot:ListRoleAliases',
 ];
 
 /** Writes on named resources: target region only. */
@@ -82,6 +84,7 @@ export const SCOPED_WRITE_ACTIONS: readonly ScopedActions[] = [
       'iot:DeleteProvisioningTemplateVersion',
     ],
   },
+  { resources: ['rolealias'], actions: ['iot:CreateRoleAlias', 'iot:UpdateRoleAlias', 'iot:DeleteRoleAlias'] },
 ];
 
 /**

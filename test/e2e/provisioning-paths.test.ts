@@ -4,7 +4,18 @@
  * statemachine/sync.asl.json with the real handlers, and the secondary must then hold every device
  * whole, with no reconcile: the drift report finds 0 differences and every device ready.
  */
-import { CreateProvisioningTemplateCommand, IoTClient, RegisterCACertificateCommand, RegisterThingCommand } from '@aws-sdk/client-iot';
+import {
+  CreateProvisioningTemplateCommand,
+  CreateProvisioningTemplateVersionCommand,
+  CreateRoleAliasCommand,
+  IoTClient,
+  RegisterCACertificateCommand,
+  RegisterThingCommand,
+  UpdateCACertificateCommand,
+  UpdateProvisioningTemplateCommand,
+  UpdateRoleAliasCommand,
+  UpdateThingTypeCommand,
+} from '@aws-sdk/client-iot';
 import { createIotRegistry } from '../../lib/aws/clients';
 import type { IotRegistry } from '../../lib/aws/iot-registry';
 import { buildDriftReport } from '../../lib/core/drift';
@@ -174,5 +185,29 @@ describe('a fleet provisioned through one path converges from its events alone',
     await admin('jitp', { certificatePem: late.certificatePem }, TARGET);
     expect(await target.getThing('jitp-after-failover')).toMatchObject({ thingTypeName: 'sensor', groupNames: ['fleet'] });
     expect(await target.listAttachedPolicies({ kind: 'certificate', certificateId: late.certificateId })).toEqual(['fleet-device']);
+  });
+
+  it('provisioning configuration changes converge from their own events: templates, role aliases, a CA registrationConfig, a type mqtt5Configuration', async () => {
+    await setUp();
+    const ca = await LocalCertificateAuthority.create('config CA');
+    const template = (path: string) => JSON.stringify({ Resources: { certificate: certificateById, policy: policyResource, thing: thingResource({ Ref: 'SerialNumber' }) }, Parameters: { SerialNumber: { Type: 'String' }, Path: { Type: 'String', Default: path } } });
+    await client.send(new CreateProvisioningTemplateCommand({ templateName: 'claim', templateBody: template('v1'), provisioningRoleArn: ROLE, enabled: false }));
+    await client.send(new CreateProvisioningTemplateVersionCommand({ templateName: 'claim', templateBody: template('v2'), setAsDefault: true }));
+    await client.send(new UpdateProvisioningTemplateCommand({ templateName: 'claim', enabled: true, description: 'by claim' }));
+    await client.send(new CreateRoleAliasCommand({ roleAlias: 'device-creds', roleArn: ROLE }));
+    await client.send(new UpdateRoleAliasCommand({ roleAlias: 'device-creds', credentialDurationSeconds: 7200 }));
+    await client.send(new RegisterCACertificateCommand({ caCertificate: ca.certificatePem, certificateMode: 'SNI_ONLY', setAsActive: true, allowAutoRegistration: true }));
+    await client.send(new UpdateCACertificateCommand({ certificateId: ca.certificateId, registrationConfig: { templateBody: template('jitp'), roleArn: ROLE } }));
+    await client.send(new UpdateThingTypeCommand({ thingTypeName: 'sensor', thingTypeProperties: { mqtt5Configuration: { propagatingAttributes: [{ userPropertyKey: 'path', thingAttribute: 'path' }] } } }));
+
+    const statuses = await syncAllEvents();
+
+    expect(statuses.every((st) => st === 'SUCCEEDED')).toBe(true);
+    expect(await target.getProvisioningTemplate('claim')).toEqual({ name: 'claim', description: 'by claim', templateBody: template('v2'), type: 'FLEET_PROVISIONING', enabled: true, provisioningRoleArn: ROLE });
+    expect(await target.getRoleAlias('device-creds')).toEqual({ name: 'device-creds', roleArn: ROLE, credentialDurationSeconds: 7200 });
+    expect((await target.getCaCertificate(ca.certificateId))?.registrationConfig).toEqual({ templateBody: template('jitp'), roleArn: ROLE });
+    expect((await target.getThingType('sensor'))?.mqtt5Configuration).toEqual({ propagatingAttributes: [{ userPropertyKey: 'path', thingAttribute: 'path' }] });
+    const [a, b] = await Promise.all([readAll(source), readAll(target)]);
+    expect(buildDriftReport({ source: a, target: b, sourceRegion: SOURCE, targetRegion: TARGET, generatedAt: new Date(0).toISOString() }).differences).toEqual([]);
   });
 });

@@ -108,6 +108,12 @@ describe('normaliseEvent', () => {
     },
   );
 
+  it.each(['CreateRoleAlias', 'UpdateRoleAlias', 'DeleteRoleAlias'])('names the role alias a %s call changed', (eventName) => {
+    const r = normaliseEvent(cloudTrail(eventName, { roleAlias: 'device-creds' }));
+    expect(r.status === 'change' && r.change.ref).toEqual({ kind: 'roleAlias', name: 'device-creds' });
+    expect(() => normaliseEvent(cloudTrail(eventName, {}))).toThrow(/requestParameters\.roleAlias/);
+  });
+
   it('covers the deprecated principal-policy calls and every write API of the design', () => {
     expect(Object.keys(SYNCED_API_CALLS)).toEqual(expect.arrayContaining(['AttachPrincipalPolicy', 'DetachPrincipalPolicy', 'RegisterCertificateWithoutCA', 'DeletePolicyVersion']));
   });

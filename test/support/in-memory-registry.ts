@@ -20,6 +20,7 @@ import {
   thingPrincipalKey,
   type CaCertificate,
   type ProvisioningTemplate,
+  type RoleAlias,
   type Certificate,
   type Policy,
   type PolicyAttachment,
@@ -71,6 +72,7 @@ export const WRITE_METHODS: ReadonlySet<string> = new Set([
   'registerCertificate', 'updateCertificateStatus', 'deleteCertificate',
   'registerCaCertificate', 'updateCaCertificate', 'deleteCaCertificate',
   'createProvisioningTemplate', 'updateProvisioningTemplate', 'deleteProvisioningTemplate',
+  'createRoleAlias', 'updateRoleAlias', 'deleteRoleAlias',
   'createPolicy', 'createPolicyVersion', 'deletePolicyVersion', 'deletePolicy', 'attachPolicy', 'detachPolicy',
   'attachThingPrincipal', 'detachThingPrincipal',
 ]);
@@ -117,6 +119,7 @@ export class InMemoryRegistry implements Registry {
   private readonly certificates = new Map<string, Certificate>();
   private readonly cas = new Map<string, CaCertificate>();
   private readonly templates = new Map<string, ProvisioningTemplate>();
+  private readonly roleAliases = new Map<string, RoleAlias>();
   private readonly policies = new Map<string, StoredPolicy>();
   private readonly attachments = new Map<string, PolicyAttachment>();
   private readonly principals = new Map<string, ThingPrincipalAttachment>();
@@ -158,6 +161,7 @@ export class InMemoryRegistry implements Registry {
     for (const c of snapshot.certificates ?? []) this.certificates.set(c.certificateId, clone(c));
     for (const c of snapshot.caCertificates ?? []) this.cas.set(c.certificateId, clone(c));
     for (const t of snapshot.provisioningTemplates ?? []) this.templates.set(t.name, clone(t));
+    for (const a of snapshot.roleAliases ?? []) this.roleAliases.set(a.name, clone(a));
     for (const p of snapshot.policies ?? []) {
       this.policies.set(p.name, { versions: [{ versionId: '1', document: p.document, isDefault: true, createDate: this.isoNow() }], nextVersion: 2 });
     }
@@ -270,6 +274,29 @@ export class InMemoryRegistry implements Registry {
   async deleteProvisioningTemplate(name: string): Promise<void> {
     this.record('deleteProvisioningTemplate', [name]);
     if (!this.templates.delete(name)) throw new ResourceNotFoundError(`provisioning template ${name} does not exist`);
+  }
+  async *listRoleAliases(): AsyncIterable<RoleAlias> {
+    this.record('listRoleAliases', []);
+    for (const a of this.roleAliases.values()) yield clone(a);
+  }
+  async getRoleAlias(name: string): Promise<RoleAlias | undefined> {
+    this.record('getRoleAlias', [name]);
+    const a = this.roleAliases.get(name);
+    return a && clone(a);
+  }
+  async createRoleAlias(alias: RoleAlias): Promise<void> {
+    this.record('createRoleAlias', [alias]);
+    if (this.roleAliases.has(alias.name)) throw new ResourceConflictError(`role alias ${alias.name} already exists`);
+    this.roleAliases.set(alias.name, clone(alias));
+  }
+  async updateRoleAlias(alias: RoleAlias): Promise<void> {
+    this.record('updateRoleAlias', [alias]);
+    if (!this.roleAliases.has(alias.name)) throw new ResourceNotFoundError(`role alias ${alias.name} does not exist`);
+    this.roleAliases.set(alias.name, clone(alias));
+  }
+  async deleteRoleAlias(name: string): Promise<void> {
+    this.record('deleteRoleAlias', [name]);
+    if (!this.roleAliases.delete(name)) throw new ResourceNotFoundError(`role alias ${name} does not exist`);
   }
   async *listPolicyNames(): AsyncIterable<string> {
     this.record('listPolicyNames', []);

@@ -118,6 +118,11 @@ export const ROUTES: readonly Route[] = [
   route('GET', '/provisioning-templates/{templateName}/versions', 'ListProvisioningTemplateVersions', tokenPage),
   route('DELETE', '/provisioning-templates/{templateName}/versions/{versionId}', 'DeleteProvisioningTemplateVersion'),
   // event configurations
+  route('POST', '/role-aliases/{roleAlias}', 'CreateRoleAlias'),
+  route('GET', '/role-aliases/{roleAlias}', 'DescribeRoleAlias'),
+  route('GET', '/role-aliases', 'ListRoleAliases', { ...markerPage, ...ascending }),
+  route('PUT', '/role-aliases/{roleAlias}', 'UpdateRoleAlias'),
+  route('DELETE', '/role-aliases/{roleAlias}', 'DeleteRoleAlias'),
   route('GET', '/event-configurations', 'DescribeEventConfigurations'),
   route('PATCH', '/event-configurations', 'UpdateEventConfigurations'),
 ];

@@ -18,6 +18,7 @@ import { policyOperations } from './operations/policies';
 import { principalOperations } from './operations/principals';
 import { provisioningAdmin } from './provisioning-admin';
 import { provisioningOperations } from './operations/provisioning';
+import { roleAliasOperations } from './operations/role-aliases';
 import { thingGroupOperations } from './operations/thing-groups';
 import { thingTypeOperations } from './operations/thing-types';
 import { thingOperations } from './operations/things';
@@ -67,6 +68,7 @@ const ALL_HANDLERS: OperationTable = {
   ...principalOperations,
   ...eventConfigurationOperations,
   ...provisioningOperations,
+  ...roleAliasOperations,
 };
 
 for (const r of ROUTES) {

@@ -113,6 +113,16 @@ export interface PolicyRecord {
   seq: number;
 }
 
+/** A role alias: the IAM role the credentials provider hands a device. */
+export interface RoleAliasRecord {
+  name: string;
+  arn: string;
+  roleArn: string;
+  credentialDurationSeconds: number;
+  creationDate: number;
+  lastModifiedDate: number;
+}
+
 /** How a principal is attached to a thing. */
 export type ThingPrincipalType = 'EXCLUSIVE_THING' | 'NON_EXCLUSIVE_THING';
 
@@ -152,6 +162,9 @@ export interface RegionState {
   /** principal → thing name → type. */
   principalThings: Map<string, Map<string, ThingPrincipalType>>;
   eventConfig: { enabled: Record<EventConfigKey, boolean>; creationDate: number; lastModifiedDate: number };
+  roleAliases: Map<string, RoleAliasRecord>;
+  /** Provisioning templates by name (records of operations/provisioning.ts), so the admin dump shows them. */
+  provisioningTemplates: Map<string, unknown>;
   /** Monotonic counter for creation order. */
   seq: number;
 }
@@ -177,6 +190,8 @@ export function emptyRegion(now: number, registryEvents: 'all' | 'none'): Region
     thingPrincipals: new Map(),
     principalThings: new Map(),
     eventConfig: { enabled, creationDate: now, lastModifiedDate: now },
+    roleAliases: new Map(),
+    provisioningTemplates: new Map(),
     seq: 0,
   };
 }

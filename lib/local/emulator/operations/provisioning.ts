@@ -71,7 +71,8 @@ const stateOf = new WeakMap<RegionState, ProvisioningState>();
 export function provisioningState(region: RegionState): ProvisioningState {
   let s = stateOf.get(region);
   if (!s) {
-    s = { templates: new Map(), tokens: new Map() };
+    // The templates live in the region state (the admin dump shows them); the tokens are transient.
+    s = { templates: region.provisioningTemplates as Map<string, ProvisioningTemplateRecord>, tokens: new Map() };
     stateOf.set(region, s);
   }
   return s;

@@ -1,5 +1,5 @@
 /**
- * Provisioning templates as a replicated kind: compared by the default version's body after the region
+ * The provisioning kinds (templates, role aliases). Templates as a replicated kind: compared by the default version's body after the region
  * rewrite of the policies it embeds, type, enabled, description, role and hook; planned and applied
  * through the in-memory registry; a hook in the source region is reported, never copied.
  */
@@ -86,6 +86,36 @@ describe('syncResources with a provisioning template ref', () => {
     const writes = target.writeCalls().length;
     const again = await syncResources(source, { reader: target, writer: target }, [ref], regions);
     expect(again.differences).toEqual([]);
+    expect(target.writeCalls()).toHaveLength(writes);
+  });
+});
+
+describe('role aliases', () => {
+  const alias = { name: 'device-creds', roleArn: ROLE, credentialDurationSeconds: 3600 };
+  const aliases = (list: (typeof alias)[]) => ({ ...emptySnapshot(), roleAliases: list });
+
+  it('are compared by role ARN and credential duration, only when both snapshots read them', () => {
+    expect(diff(aliases([alias]), aliases([alias]), regions)).toEqual([]);
+    expect(diff(aliases([alias]), emptySnapshot(), regions)).toEqual([]);
+    const [d] = diff(aliases([alias]), aliases([{ ...alias, credentialDurationSeconds: 900 }]), regions);
+    expect(d).toMatchObject({ kind: 'roleAlias', change: 'different', fields: [{ field: 'credentialDurationSeconds', source: 3600, target: 900 }] });
+  });
+
+  it('are created, updated, kept when extra (retain) and deleted when mirroring', () => {
+    expect(plan(diff(aliases([alias]), aliases([]), regions), regions).operations).toMatchObject([{ type: 'createRoleAlias', roleAlias: alias }]);
+    expect(plan(diff(aliases([alias]), aliases([{ ...alias, roleArn: `${ROLE}-old` }]), regions), regions).operations).toMatchObject([{ type: 'updateRoleAlias', roleAlias: alias }]);
+    expect(plan(diff(aliases([]), aliases([alias]), regions), regions).skipped).toHaveLength(1);
+    expect(plan(diff(aliases([]), aliases([alias]), regions), { ...regions, deleteMode: 'mirror' }).operations).toMatchObject([{ type: 'deleteRoleAlias', name: 'device-creds' }]);
+  });
+
+  it('sync by ref, then make no write call', async () => {
+    const { source, target } = registries();
+    await source.createRoleAlias(alias);
+    const ref = { kind: 'roleAlias' as const, name: 'device-creds' };
+    await syncResources(source, { reader: target, writer: target }, [ref], regions);
+    expect(await target.getRoleAlias('device-creds')).toEqual(alias);
+    const writes = target.writeCalls().length;
+    expect((await syncResources(source, { reader: target, writer: target }, [ref], regions)).differences).toEqual([]);
     expect(target.writeCalls()).toHaveLength(writes);
   });
 });
