@@ -55,6 +55,8 @@ import {
   paginateListPolicies,
   paginateListProvisioningTemplates,
   paginateListRoleAliases,
+  GetIndexingConfigurationCommand,
+  UpdateIndexingConfigurationCommand,
   CreateRoleAliasCommand,
   DeleteRoleAliasCommand,
   DescribeRoleAliasCommand,
@@ -83,6 +85,7 @@ import {
   CertificateSchema,
   ProvisioningTemplateSchema,
   RoleAliasSchema,
+  IndexingConfigurationSchema,
   PolicySchema,
   ThingGroupSchema,
   ThingSchema,
@@ -97,6 +100,7 @@ import {
   type PolicyVersionInfo,
   type ProvisioningTemplate,
   type RoleAlias,
+  type IndexingConfiguration,
   type RegistrationConfig,
   type SettableCertificateStatus,
   type StaticThingGroup,
@@ -670,6 +674,43 @@ export class IotRegistry implements Registry {
   async deleteProvisioningTemplate(name: string): Promise<void> {
     await this.call('DeleteProvisioningTemplate', `provisioningTemplate/${name}`, () =>
       this.client.send(new DeleteProvisioningTemplateCommand({ templateName: name })),
+    );
+  }
+
+  // ---------------------------------------------------------------- fleet indexing
+
+  async getIndexingConfiguration(): Promise<IndexingConfiguration> {
+    const out = await this.call('GetIndexingConfiguration', 'indexingConfiguration', () => this.client.send(new GetIndexingConfigurationCommand({})));
+    const thing = out.thingIndexingConfiguration;
+    const group = out.thingGroupIndexingConfiguration;
+    const fields = (list: { name?: string; type?: string }[] | undefined) => (list ?? []).map((f) => ({ name: f.name, type: f.type }));
+    return this.shape(IndexingConfigurationSchema, 'GetIndexingConfiguration', 'indexingConfiguration', {
+      ...(thing?.thingIndexingMode ? { thingIndexingMode: thing.thingIndexingMode } : {}),
+      ...(thing?.thingConnectivityIndexingMode ? { thingConnectivityIndexingMode: thing.thingConnectivityIndexingMode } : {}),
+      ...(thing?.deviceDefenderIndexingMode ? { deviceDefenderIndexingMode: thing.deviceDefenderIndexingMode } : {}),
+      ...(thing?.namedShadowIndexingMode ? { namedShadowIndexingMode: thing.namedShadowIndexingMode } : {}),
+      customFields: fields(thing?.customFields),
+      namedShadowNames: thing?.filter?.namedShadowNames ?? [],
+      ...(group?.thingGroupIndexingMode ? { thingGroupIndexingMode: group.thingGroupIndexingMode } : {}),
+      thingGroupCustomFields: fields(group?.customFields),
+    });
+  }
+
+  async updateIndexingConfiguration(c: IndexingConfiguration): Promise<void> {
+    await this.call('UpdateIndexingConfiguration', 'indexingConfiguration', () =>
+      this.client.send(
+        new UpdateIndexingConfigurationCommand({
+          thingIndexingConfiguration: {
+            thingIndexingMode: c.thingIndexingMode,
+            thingConnectivityIndexingMode: c.thingConnectivityIndexingMode,
+            deviceDefenderIndexingMode: c.deviceDefenderIndexingMode,
+            namedShadowIndexingMode: c.namedShadowIndexingMode,
+            customFields: c.customFields,
+            ...(c.namedShadowNames.length > 0 ? { filter: { namedShadowNames: c.namedShadowNames } } : {}),
+          },
+          thingGroupIndexingConfiguration: { thingGroupIndexingMode: c.thingGroupIndexingMode, customFields: c.thingGroupCustomFields },
+        }),
+      ),
     );
   }
 

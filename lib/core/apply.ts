@@ -138,6 +138,8 @@ async function execute(op: Operation, target: ApplyTarget): Promise<void> {
       return w.updateProvisioningTemplate(op.template, { newBody: op.newBody });
     case 'deleteProvisioningTemplate':
       return w.deleteProvisioningTemplate(op.name);
+    case 'updateIndexingConfiguration':
+      return w.updateIndexingConfiguration(op.configuration);
     case 'createRoleAlias':
       return w.createRoleAlias(op.roleAlias);
     case 'updateRoleAlias':

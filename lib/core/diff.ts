@@ -9,6 +9,7 @@ import {
   CaCertificateSchema,
   ProvisioningTemplateSchema,
   RoleAliasSchema,
+  IndexingConfigurationSchema,
   CertificateSchema,
   PolicyAttachmentSchema,
   PolicySchema,
@@ -26,6 +27,7 @@ import {
   type PolicyAttachment,
   type ProvisioningTemplate,
   type RoleAlias,
+  type IndexingConfiguration,
   type PolicyTarget,
   type RegistrySnapshot,
   type Thing,
@@ -35,6 +37,7 @@ import {
 } from './model';
 import { DIFFERENCE_KINDS, groupMembershipKey, type DifferenceKind, type GroupMembership } from './keys';
 import { normalisePolicyDocument, rewritePolicyDocument } from './policy-document';
+import { INDEXING_CONFIGURATION_KEY, narrowerDimensions } from './indexing';
 import { expectedRegistrationConfig, normaliseTemplateBody, rewriteTemplateBody } from './provisioning-template';
 import { targetCertificateStatus } from './safety';
 import { errorMessage, errorName } from './errors';
@@ -88,6 +91,10 @@ export type CaCertificateDifference = DifferenceOf<'caCertificate', CaCertificat
 export type PolicyDifference = DifferenceOf<'policy', Policy>;
 export type ProvisioningTemplateDifference = DifferenceOf<'provisioningTemplate', ProvisioningTemplate>;
 export type RoleAliasDifference = DifferenceOf<'roleAlias', RoleAlias>;
+export type IndexingConfigurationDifference = DifferenceOf<'indexingConfiguration', IndexingConfiguration> & {
+  /** What the target indexes less than the source (empty: the target indexes more, and is left as is). */
+  narrower?: string[];
+};
 export type PolicyAttachmentDifference = DifferenceOf<'policyAttachment', PolicyAttachment>;
 export type ThingPrincipalAttachmentDifference = DifferenceOf<'thingPrincipalAttachment', ThingPrincipalAttachment>;
 
@@ -102,6 +109,7 @@ export type Difference =
   | PolicyDifference
   | ProvisioningTemplateDifference
   | RoleAliasDifference
+  | IndexingConfigurationDifference
   | PolicyAttachmentDifference
   | ThingPrincipalAttachmentDifference;
 
@@ -337,7 +345,7 @@ export function diff(source: RegistrySnapshot, target: RegistrySnapshot, context
   const invalidKeys = new Map<DifferenceKind, Set<string>>(DIFFERENCE_KINDS.map((k) => [k, new Set<string>()]));
   const bad = (kind: DifferenceKind) => invalidKeys.get(kind) as Set<string>;
   const read = <K extends keyof typeof SPECS>(kind: K, snapshot: RegistrySnapshot, side: Side, field: keyof RegistrySnapshot) =>
-    validate(kind, SPECS[kind] as never, snapshot[field] ?? [], side, side === 'source' ? context.sourceRegion : context.targetRegion, out, bad(kind));
+    validate(kind, SPECS[kind] as never, (snapshot[field] as readonly unknown[] | undefined) ?? [], side, side === 'source' ? context.sourceRegion : context.targetRegion, out, bad(kind));
   const both = <K extends keyof typeof SPECS>(kind: K, field: keyof RegistrySnapshot) => ({
     s: read(kind, source, 'source', field),
     t: read(kind, target, 'target', field),
@@ -499,6 +507,29 @@ export function diff(source: RegistrySnapshot, target: RegistrySnapshot, context
         new FieldCollector().value('roleArn', s.roleArn, t.roleArn).value('credentialDurationSeconds', s.credentialDurationSeconds, t.credentialDurationSeconds).fields,
       ),
     );
+  }
+
+  // The fleet-indexing configuration, when both snapshots read it: the target must index at least what the source does.
+  if (source.indexingConfiguration !== undefined && target.indexingConfiguration !== undefined) {
+    const parse = (side: 'source' | 'target', value: unknown) => {
+      const parsed = IndexingConfigurationSchema.safeParse(value);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        out.push({ kind: 'indexingConfiguration', key: INDEXING_CONFIGURATION_KEY, change: 'invalid', error: { name: 'InvalidResourceError', message: `fleet-indexing configuration in the ${side} region is invalid: ${issue?.path.join('.')}: ${issue?.message}`, side } });
+      }
+      return parsed.success ? parsed.data : undefined;
+    };
+    const s = parse('source', source.indexingConfiguration);
+    const t = parse('target', target.indexingConfiguration);
+    if (s !== undefined && t !== undefined) {
+      const fields = new FieldCollector();
+      for (const field of Object.keys(s) as (keyof IndexingConfiguration)[]) {
+        fields.value(field, s[field], t[field], JSON.stringify(s[field]) === JSON.stringify(t[field]));
+      }
+      if (fields.fields.length > 0) {
+        out.push({ kind: 'indexingConfiguration', key: INDEXING_CONFIGURATION_KEY, change: 'different', fields: fields.fields, source: s, target: t, narrower: narrowerDimensions(s, t) });
+      }
+    }
   }
 
   const order = new Map(DIFFERENCE_KINDS.map((k, i) => [k, i]));

@@ -226,7 +226,7 @@ export function summariseReadiness(devices: readonly DeviceReadiness[]): Readine
   return { devices: devices.length, ready, notReady, notApplicable, readinessPercent };
 }
 
-const SNAPSHOT_FIELD: Record<Exclude<DifferenceKind, 'groupMembership'>, keyof RegistrySnapshot> = {
+const SNAPSHOT_FIELD: Record<Exclude<DifferenceKind, 'groupMembership' | 'indexingConfiguration'>, keyof RegistrySnapshot> = {
   thingType: 'thingTypes',
   thingGroup: 'thingGroups',
   policy: 'policies',
@@ -241,7 +241,8 @@ const SNAPSHOT_FIELD: Record<Exclude<DifferenceKind, 'groupMembership'>, keyof R
 
 function itemCount(snapshot: RegistrySnapshot, kind: DifferenceKind): number {
   if (kind === 'groupMembership') return snapshot.things.reduce((n, t) => n + t.groupNames.length, 0);
-  return snapshot[SNAPSHOT_FIELD[kind]]?.length ?? 0;
+  if (kind === 'indexingConfiguration') return snapshot.indexingConfiguration === undefined ? 0 : 1;
+  return (snapshot[SNAPSHOT_FIELD[kind]] as readonly unknown[] | undefined)?.length ?? 0;
 }
 
 /** A difference without item bodies. */

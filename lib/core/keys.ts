@@ -9,6 +9,7 @@ export type DifferenceKind = ResourceKind | 'groupMembership';
 
 /** The order in which kinds are reported and created. */
 export const DIFFERENCE_KINDS: readonly DifferenceKind[] = [
+  'indexingConfiguration',
   'thingType',
   'thingGroup',
   'policy',

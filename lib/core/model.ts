@@ -179,6 +179,28 @@ export const RoleAliasSchema = z.strictObject({
  */
 export type RoleAlias = z.infer<typeof RoleAliasSchema>;
 
+export const IndexingFieldSchema = z.strictObject({ name: z.string().min(1), type: z.enum(['Number', 'String', 'Boolean']) });
+/** A custom field of the fleet index. */
+export type IndexingField = z.infer<typeof IndexingFieldSchema>;
+
+export const IndexingConfigurationSchema = z.strictObject({
+  thingIndexingMode: z.enum(['OFF', 'REGISTRY', 'REGISTRY_AND_SHADOW']).default('OFF'),
+  thingConnectivityIndexingMode: z.enum(['OFF', 'STATUS']).default('OFF'),
+  deviceDefenderIndexingMode: z.enum(['OFF', 'VIOLATIONS']).default('OFF'),
+  namedShadowIndexingMode: z.enum(['OFF', 'ON']).default('OFF'),
+  customFields: z.array(IndexingFieldSchema).default([]),
+  /** The named shadows indexed (the thing index's filter). */
+  namedShadowNames: z.array(z.string()).default([]),
+  thingGroupIndexingMode: z.enum(['OFF', 'ON']).default('OFF'),
+  thingGroupCustomFields: z.array(IndexingFieldSchema).default([]),
+});
+/**
+ * A region's fleet-indexing configuration, as far as dynamic thing groups depend on it
+ * (https://docs.aws.amazon.com/iot/latest/apireference/API_UpdateIndexingConfiguration.html). Managed
+ * fields are the service's; the geolocation and connectivity filters are not compared.
+ */
+export type IndexingConfiguration = z.infer<typeof IndexingConfigurationSchema>;
+
 export const PolicyVersionInfoSchema = z.strictObject({
   versionId: z.string(),
   isDefault: z.boolean(),
@@ -237,6 +259,8 @@ export interface RegistrySnapshot {
   provisioningTemplates?: ProvisioningTemplate[];
   /** Role aliases; absent in a snapshot that did not read them (then never compared). */
   roleAliases?: RoleAlias[];
+  /** The region's fleet-indexing configuration; absent in a snapshot that did not read it (then never compared). */
+  indexingConfiguration?: IndexingConfiguration;
 }
 
 /** A snapshot with nothing in it. */
@@ -260,6 +284,7 @@ export const RESOURCE_KINDS = [
   'policy',
   'provisioningTemplate',
   'roleAlias',
+  'indexingConfiguration',
   'caCertificate',
   'certificate',
   'thing',

@@ -12,6 +12,7 @@ import type {
   CaCertificate,
   ProvisioningTemplate,
   RoleAlias,
+  IndexingConfiguration,
   PolicyTarget,
   SettableCertificateStatus,
   Thing,
@@ -23,6 +24,7 @@ import { policyTargetKey, thingPrincipalKey } from './model';
 import type { Difference, ThingDifference, ThingTypeDifference } from './diff';
 import { groupMembershipKey, resourceId, TOP_LEVEL_KINDS, type DifferenceKind } from './keys';
 import { rewritePolicyDocument } from './policy-document';
+import { widenedIndexing } from './indexing';
 import { arnRegion, expectedRegistrationConfig, rewriteTemplateBody } from './provisioning-template';
 import {
   certificateStatusChange,
@@ -36,6 +38,8 @@ import { errorMessage, errorName } from './errors';
 
 /** Phase numbers: operations run phase by phase, ascending; operations of one phase run concurrently. */
 export const PHASES = {
+  /** First: dynamic thing groups are created against the index. */
+  indexingConfiguration: 50,
   thingTypes: 100,
   /** Plus the group's depth, so parents are created first. */
   thingGroups: 200,
@@ -130,6 +134,8 @@ export type OperationCall =
   /** `newBody`: a new default version holds the body; the other fields are updated in place. */
   | { type: 'updateProvisioningTemplate'; template: ProvisioningTemplate; newBody: boolean }
   | { type: 'deleteProvisioningTemplate'; name: string }
+  /** The target's configuration widened to index what the source does (never narrowed). */
+  | { type: 'updateIndexingConfiguration'; configuration: IndexingConfiguration }
   | { type: 'createRoleAlias'; roleAlias: RoleAlias }
   | { type: 'updateRoleAlias'; roleAlias: RoleAlias }
   | { type: 'deleteRoleAlias'; name: string }
@@ -337,6 +343,15 @@ export function plan(differences: readonly Difference[], options: PlanOptions): 
           if (!mirror) b.skip(d.kind, d.key, RETAINED);
           else b.add({ type: 'deleteProvisioningTemplate', kind: d.kind, key: d.key, action: 'delete', phase: PHASES.deleteProvisioningTemplates, name: d.key });
         }
+        break;
+      }
+      case 'indexingConfiguration': {
+        if (d.change !== 'different' || !d.source || !d.target) break;
+        if ((d.narrower ?? []).length === 0) {
+          b.skip(d.kind, d.key, 'the target indexes more than the source; left as is (narrowing it could break its own queries and re-index its fleet)');
+          break;
+        }
+        b.add({ type: 'updateIndexingConfiguration', kind: d.kind, key: d.key, action: 'update', phase: PHASES.indexingConfiguration, configuration: widenedIndexing(d.source, d.target) });
         break;
       }
       case 'roleAlias': {

@@ -10,6 +10,7 @@ import type {
   CaCertificate,
   ProvisioningTemplate,
   RoleAlias,
+  IndexingConfiguration,
   Certificate,
   CertificateStatus,
   Policy,
@@ -68,6 +69,9 @@ export interface RegistryReader {
   /** Every provisioning template, with its default version's body. */
   listProvisioningTemplates(): AsyncIterable<ProvisioningTemplate>;
   getProvisioningTemplate(name: string): Promise<ProvisioningTemplate | undefined>;
+
+  /** The region's fleet-indexing configuration (every mode OFF when indexing was never set up). */
+  getIndexingConfiguration(): Promise<IndexingConfiguration>;
 
   listRoleAliases(): AsyncIterable<RoleAlias>;
   getRoleAlias(name: string): Promise<RoleAlias | undefined>;
@@ -140,6 +144,8 @@ export interface RegistryWriter {
    */
   updateProvisioningTemplate(template: ProvisioningTemplate, options: { newBody: boolean }): Promise<void>;
   deleteProvisioningTemplate(name: string): Promise<void>;
+
+  updateIndexingConfiguration(configuration: IndexingConfiguration): Promise<void>;
 
   createRoleAlias(alias: RoleAlias): Promise<void>;
   /** Role ARN and credential duration. */

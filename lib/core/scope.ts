@@ -35,6 +35,8 @@ export const ResourceRefSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('caCertificate'), certificateId: CertificateIdSchema }),
   z.strictObject({ kind: z.literal('provisioningTemplate'), name: ProvisioningTemplateNameSchema }),
   z.strictObject({ kind: z.literal('roleAlias'), name: RoleAliasNameSchema }),
+  /** The region's fleet-indexing configuration (one per region). */
+  z.strictObject({ kind: z.literal('indexingConfiguration') }),
   z.strictObject({ kind: z.literal('certificate'), certificateId: CertificateIdSchema }),
   /** The thing with its static group memberships. */
   z.strictObject({ kind: z.literal('thing'), name: ThingNameSchema }),
@@ -61,6 +63,8 @@ export function refKey(ref: ResourceRef): string {
       return `${ref.kind}:${ref.certificateId}`;
     case 'thingPrincipals':
       return `thingPrincipals:${ref.thingName}`;
+    case 'indexingConfiguration':
+      return 'indexingConfiguration';
     case 'policyAttachments':
       return `policyAttachments:${policyTargetKey(ref.target)}`;
   }
@@ -95,6 +99,7 @@ class SnapshotCollector {
     roleAliases: new Map<string, NonNullable<RegistrySnapshot['roleAliases']>[number]>(),
   };
   private roleAliasesRead = false;
+  private indexing: RegistrySnapshot['indexingConfiguration'];
   /** Whether templates were read (only then does the snapshot hold the field, and the diff compare them). */
   private templatesRead = false;
 
@@ -156,6 +161,10 @@ class SnapshotCollector {
     this.roleAliasesRead = true;
     for await (const a of this.reader.listRoleAliases()) this.items.roleAliases.set(a.name, a);
   }
+  async indexingConfiguration() {
+    this.indexing = await this.once('indexingConfiguration', () => this.reader.getIndexingConfiguration());
+    return this.indexing;
+  }
   async policy(name: string) {
     const p = await this.once(`policy:${name}`, () => this.reader.getPolicy(name));
     if (p) this.items.policies.set(name, p);
@@ -204,6 +213,9 @@ class SnapshotCollector {
       case 'roleAlias':
         await this.roleAlias(ref.name);
         return;
+      case 'indexingConfiguration':
+        await this.indexingConfiguration();
+        return;
       case 'certificate':
         await this.certificate(ref.certificateId);
         return;
@@ -232,6 +244,7 @@ class SnapshotCollector {
       thingPrincipalAttachments: sorted(this.items.thingPrincipalAttachments),
       ...(this.templatesRead ? { provisioningTemplates: sorted(this.items.provisioningTemplates) } : {}),
       ...(this.roleAliasesRead ? { roleAliases: sorted(this.items.roleAliases) } : {}),
+      ...(this.indexing !== undefined ? { indexingConfiguration: this.indexing } : {}),
     };
   }
 }
@@ -286,6 +299,7 @@ export async function readAll(reader: RegistryReader, options: ReadAllOptions = 
     for (const ca of await collect(reader.listCaCertificates())) c.add('caCertificates', ca.certificateId, ca);
     await c.allProvisioningTemplates();
     await c.allRoleAliases();
+    await c.indexingConfiguration();
     const names = await allThingNames(reader, {});
     await mapWithConcurrency(names, concurrency, (name) => c.thingPrincipals(name));
     const certificates = await collect(reader.listCertificates());
@@ -333,6 +347,7 @@ export function snapshotRefs(snapshot: RegistrySnapshot): ResourceRef[] {
     ...snapshot.caCertificates.map((c) => ({ kind: 'caCertificate' as const, certificateId: c.certificateId })),
     ...(snapshot.provisioningTemplates ?? []).map((t) => ({ kind: 'provisioningTemplate' as const, name: t.name })),
     ...(snapshot.roleAliases ?? []).map((a) => ({ kind: 'roleAlias' as const, name: a.name })),
+    ...(snapshot.indexingConfiguration !== undefined ? [{ kind: 'indexingConfiguration' as const }] : []),
     ...snapshot.certificates.map((c) => ({ kind: 'certificate' as const, certificateId: c.certificateId })),
     ...snapshot.things.map((t) => ({ kind: 'thing' as const, name: t.name })),
     ...snapshot.things.map((t) => ({ kind: 'thingPrincipals' as const, thingName: t.name })),
@@ -364,6 +379,8 @@ export function mergeSnapshots(...snapshots: RegistrySnapshot[]): RegistrySnapsh
     for (const s of snapshots) for (const t of s.provisioningTemplates ?? []) if (!seen.has(t.name)) seen.set(t.name, t);
     out.provisioningTemplates = [...seen.values()];
   }
+  const indexing = snapshots.find((s) => s.indexingConfiguration !== undefined)?.indexingConfiguration;
+  if (indexing !== undefined) out.indexingConfiguration = indexing;
   if (snapshots.some((s) => s.roleAliases !== undefined)) {
     const seen = new Map<string, NonNullable<RegistrySnapshot['roleAliases']>[number]>();
     for (const s of snapshots) for (const a of s.roleAliases ?? []) if (!seen.has(a.name)) seen.set(a.name, a);
@@ -435,6 +452,8 @@ export async function refExists(reader: RegistryReader, ref: ResourceRef): Promi
       return (await reader.getProvisioningTemplate(ref.name)) !== undefined;
     case 'roleAlias':
       return (await reader.getRoleAlias(ref.name)) !== undefined;
+    case 'indexingConfiguration':
+      return true;
     case 'certificate':
       return (await reader.getCertificate(ref.certificateId)) !== undefined;
     case 'thing':
@@ -522,7 +541,9 @@ export async function changeStages(source: RegistryReader, ref: ResourceRef): Pr
       }
       case 'thingGroup': {
         const group = await source.getThingGroup(ref.name);
-        if (group === undefined || group.kind === 'dynamic') return [converge([ref])];
+        if (group === undefined) return [converge([ref])];
+        // A dynamic group's query runs against the fleet index: the target must index what the source does first.
+        if (group.kind === 'dynamic') return [converge([{ kind: 'indexingConfiguration' }]), converge([ref])];
         const groups = await groupStages(source, [group.name]);
         const policies = await source.listAttachedPolicies(groupTarget(group.name));
         const ancestors = groups.stages.slice(0, -1);
@@ -542,6 +563,7 @@ export async function changeStages(source: RegistryReader, ref: ResourceRef): Pr
       case 'policy':
       case 'provisioningTemplate':
       case 'roleAlias':
+      case 'indexingConfiguration':
         return [converge([ref])];
       case 'caCertificate': {
         // A JITP CA may name its template: ensure the template first.

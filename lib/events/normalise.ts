@@ -144,6 +144,7 @@ export const SYNCED_API_CALLS: Readonly<Record<string, RefFromCall>> = {
   DeleteProvisioningTemplate: fromTemplateName,
   CreateProvisioningTemplateVersion: fromTemplateName,
   DeleteProvisioningTemplateVersion: fromTemplateName,
+  UpdateIndexingConfiguration: () => ({ kind: 'indexingConfiguration' }),
   CreateRoleAlias: fromRoleAlias,
   UpdateRoleAlias: fromRoleAlias,
   DeleteRoleAlias: fromRoleAlias,

@@ -48,6 +48,7 @@ export const UNSCOPED_READ_ACTIONS: readonly string[] = [
   'iot:ListAttachedPolicies',
   'iot:ListProvisioningTemplates',
   'iot:ListRoleAliases',
+  'iot:GetIndexingConfiguration',
 ];
 
 /** Writes on named resources: target region only. */
@@ -95,6 +96,8 @@ export const UNSCOPED_WRITE_ACTIONS: readonly string[] = [
   'iot:RegisterCertificateWithoutCA',
   'iot:RegisterCertificate',
   'iot:RegisterCACertificate',
+  // The fleet-indexing configuration is an account setting of the region (no resource type).
+  'iot:UpdateIndexingConfiguration',
 ];
 
 /** Every IoT action the sync may call, read and write. */

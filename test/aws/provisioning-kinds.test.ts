@@ -68,3 +68,22 @@ describe("a thing type's MQTT 5 propagating attributes, synced between two emula
     expect((await sync()).differences).toEqual([]);
   });
 });
+
+describe('the fleet-indexing configuration through the adapter', () => {
+  it('reads OFF by default and writes a whole configuration back as read', async () => {
+    const fresh = createIotRegistry({ region: 'ap-south-1', endpoint: emulator.url, accountId: ACCOUNT, quotas: { scale: 0 } });
+    expect((await fresh.getIndexingConfiguration()).thingIndexingMode).toBe('OFF');
+    const wanted = {
+      thingIndexingMode: 'REGISTRY_AND_SHADOW' as const,
+      thingConnectivityIndexingMode: 'STATUS' as const,
+      deviceDefenderIndexingMode: 'OFF' as const,
+      namedShadowIndexingMode: 'ON' as const,
+      customFields: [{ name: 'attributes.floor', type: 'Number' as const }],
+      namedShadowNames: ['config'],
+      thingGroupIndexingMode: 'ON' as const,
+      thingGroupCustomFields: [],
+    };
+    await fresh.updateIndexingConfiguration(wanted);
+    expect(await fresh.getIndexingConfiguration()).toEqual(wanted);
+  });
+});

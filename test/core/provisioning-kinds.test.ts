@@ -7,7 +7,9 @@ import { diff } from '../../lib/core/diff';
 import type { ProvisioningTemplate } from '../../lib/core/model';
 import { plan } from '../../lib/core/plan';
 import { syncResources } from '../../lib/core/sync';
-import { emptySnapshot } from '../../lib/core/model';
+import { emptySnapshot, IndexingConfigurationSchema } from '../../lib/core/model';
+import { narrowerDimensions, widenedIndexing } from '../../lib/core/indexing';
+import { changeStages } from '../../lib/core/scope';
 import { policyDocument } from './builders';
 import { registries, SOURCE_REGION, TARGET_REGION } from './fleet';
 
@@ -117,5 +119,45 @@ describe('role aliases', () => {
     const writes = target.writeCalls().length;
     expect((await syncResources(source, { reader: target, writer: target }, [ref], regions)).differences).toEqual([]);
     expect(target.writeCalls()).toHaveLength(writes);
+  });
+});
+
+describe('the fleet-indexing configuration dynamic groups need', () => {
+  const off = IndexingConfigurationSchema.parse({});
+  const registry = { ...off, thingIndexingMode: 'REGISTRY' as const };
+  const withConnectivity = { ...registry, thingConnectivityIndexingMode: 'STATUS' as const, customFields: [{ name: 'attributes.floor', type: 'Number' as const }] };
+  const indexing = (c: typeof off) => ({ ...emptySnapshot(), indexingConfiguration: c });
+
+  it('widens a narrower target to index what the source does, keeping what the target already indexes', () => {
+    const target = { ...off, thingGroupIndexingMode: 'ON' as const };
+    const [d] = diff(indexing(withConnectivity), indexing(target), regions);
+    expect(d).toMatchObject({ kind: 'indexingConfiguration', change: 'different', narrower: ['thingIndexingMode', 'thingConnectivityIndexingMode', 'customFields'] });
+    expect(plan([d!], regions).operations).toMatchObject([{ type: 'updateIndexingConfiguration', configuration: { ...withConnectivity, thingGroupIndexingMode: 'ON' } }]);
+    expect(widenedIndexing(withConnectivity, target)).toEqual({ ...withConnectivity, thingGroupIndexingMode: 'ON' });
+  });
+
+  it('reports a target that indexes more and leaves it as is', () => {
+    const [d] = diff(indexing(registry), indexing({ ...withConnectivity, thingIndexingMode: 'REGISTRY_AND_SHADOW' }), regions);
+    expect(d).toMatchObject({ change: 'different', narrower: [] });
+    const p = plan([d!], regions);
+    expect(p.operations).toEqual([]);
+    expect(p.skipped[0]?.reason).toMatch(/the target indexes more than the source/);
+    expect(narrowerDimensions(registry, withConnectivity)).toEqual([]);
+  });
+
+  it('is in sync when equal, and compared only when both snapshots read it', () => {
+    expect(diff(indexing(registry), indexing(registry), regions)).toEqual([]);
+    expect(diff(indexing(registry), emptySnapshot(), regions)).toEqual([]);
+  });
+
+  it('is converged before a dynamic group, through the sync', async () => {
+    const { source, target } = registries();
+    await source.updateIndexingConfiguration(registry);
+    await source.createThingGroup({ kind: 'dynamic', name: 'hot', queryString: 'attributes.temp > 30', attributes: {} });
+    const stages = await changeStages(source, { kind: 'thingGroup', name: 'hot' });
+    expect(stages.map((s) => s.map((i) => i.ref.kind))).toEqual([['indexingConfiguration'], ['thingGroup']]);
+    for (const stage of stages) await syncResources(source, { reader: target, writer: target }, stage.map((i) => i.ref), regions);
+    expect(await target.getIndexingConfiguration()).toEqual(registry);
+    expect(await target.getThingGroup('hot')).toMatchObject({ kind: 'dynamic', queryString: 'attributes.temp > 30' });
   });
 });

@@ -21,6 +21,8 @@ import {
   type CaCertificate,
   type ProvisioningTemplate,
   type RoleAlias,
+  type IndexingConfiguration,
+  IndexingConfigurationSchema,
   type Certificate,
   type Policy,
   type PolicyAttachment,
@@ -72,7 +74,7 @@ export const WRITE_METHODS: ReadonlySet<string> = new Set([
   'registerCertificate', 'updateCertificateStatus', 'deleteCertificate',
   'registerCaCertificate', 'updateCaCertificate', 'deleteCaCertificate',
   'createProvisioningTemplate', 'updateProvisioningTemplate', 'deleteProvisioningTemplate',
-  'createRoleAlias', 'updateRoleAlias', 'deleteRoleAlias',
+  'createRoleAlias', 'updateRoleAlias', 'deleteRoleAlias', 'updateIndexingConfiguration',
   'createPolicy', 'createPolicyVersion', 'deletePolicyVersion', 'deletePolicy', 'attachPolicy', 'detachPolicy',
   'attachThingPrincipal', 'detachThingPrincipal',
 ]);
@@ -120,6 +122,7 @@ export class InMemoryRegistry implements Registry {
   private readonly cas = new Map<string, CaCertificate>();
   private readonly templates = new Map<string, ProvisioningTemplate>();
   private readonly roleAliases = new Map<string, RoleAlias>();
+  private indexing: IndexingConfiguration = IndexingConfigurationSchema.parse({});
   private readonly policies = new Map<string, StoredPolicy>();
   private readonly attachments = new Map<string, PolicyAttachment>();
   private readonly principals = new Map<string, ThingPrincipalAttachment>();
@@ -162,6 +165,7 @@ export class InMemoryRegistry implements Registry {
     for (const c of snapshot.caCertificates ?? []) this.cas.set(c.certificateId, clone(c));
     for (const t of snapshot.provisioningTemplates ?? []) this.templates.set(t.name, clone(t));
     for (const a of snapshot.roleAliases ?? []) this.roleAliases.set(a.name, clone(a));
+    if (snapshot.indexingConfiguration !== undefined) this.indexing = clone(snapshot.indexingConfiguration);
     for (const p of snapshot.policies ?? []) {
       this.policies.set(p.name, { versions: [{ versionId: '1', document: p.document, isDefault: true, createDate: this.isoNow() }], nextVersion: 2 });
     }
@@ -274,6 +278,14 @@ export class InMemoryRegistry implements Registry {
   async deleteProvisioningTemplate(name: string): Promise<void> {
     this.record('deleteProvisioningTemplate', [name]);
     if (!this.templates.delete(name)) throw new ResourceNotFoundError(`provisioning template ${name} does not exist`);
+  }
+  async getIndexingConfiguration(): Promise<IndexingConfiguration> {
+    this.record('getIndexingConfiguration', []);
+    return clone(this.indexing);
+  }
+  async updateIndexingConfiguration(configuration: IndexingConfiguration): Promise<void> {
+    this.record('updateIndexingConfiguration', [configuration]);
+    this.indexing = clone(configuration);
   }
   async *listRoleAliases(): AsyncIterable<RoleAlias> {
     this.record('listRoleAliases', []);

@@ -123,6 +123,8 @@ export const ROUTES: readonly Route[] = [
   route('GET', '/role-aliases', 'ListRoleAliases', { ...markerPage, ...ascending }),
   route('PUT', '/role-aliases/{roleAlias}', 'UpdateRoleAlias'),
   route('DELETE', '/role-aliases/{roleAlias}', 'DeleteRoleAlias'),
+  route('GET', '/indexing/config', 'GetIndexingConfiguration'),
+  route('POST', '/indexing/config', 'UpdateIndexingConfiguration'),
   route('GET', '/event-configurations', 'DescribeEventConfigurations'),
   route('PATCH', '/event-configurations', 'UpdateEventConfigurations'),
 ];

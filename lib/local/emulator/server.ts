@@ -19,6 +19,7 @@ import { principalOperations } from './operations/principals';
 import { provisioningAdmin } from './provisioning-admin';
 import { provisioningOperations } from './operations/provisioning';
 import { roleAliasOperations } from './operations/role-aliases';
+import { indexingOperations } from './operations/indexing';
 import { thingGroupOperations } from './operations/thing-groups';
 import { thingTypeOperations } from './operations/thing-types';
 import { thingOperations } from './operations/things';
@@ -69,6 +70,7 @@ const ALL_HANDLERS: OperationTable = {
   ...eventConfigurationOperations,
   ...provisioningOperations,
   ...roleAliasOperations,
+  ...indexingOperations,
 };
 
 for (const r of ROUTES) {

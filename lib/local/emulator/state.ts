@@ -123,6 +123,18 @@ export interface RoleAliasRecord {
   lastModifiedDate: number;
 }
 
+/** The region's fleet-indexing configuration (every mode OFF until set). */
+export interface IndexingConfigurationRecord {
+  thingIndexingMode: string;
+  thingConnectivityIndexingMode: string;
+  deviceDefenderIndexingMode: string;
+  namedShadowIndexingMode: string;
+  customFields: { name: string; type: string }[];
+  namedShadowNames: string[];
+  thingGroupIndexingMode: string;
+  thingGroupCustomFields: { name: string; type: string }[];
+}
+
 /** How a principal is attached to a thing. */
 export type ThingPrincipalType = 'EXCLUSIVE_THING' | 'NON_EXCLUSIVE_THING';
 
@@ -163,6 +175,7 @@ export interface RegionState {
   principalThings: Map<string, Map<string, ThingPrincipalType>>;
   eventConfig: { enabled: Record<EventConfigKey, boolean>; creationDate: number; lastModifiedDate: number };
   roleAliases: Map<string, RoleAliasRecord>;
+  indexingConfiguration: IndexingConfigurationRecord;
   /** Provisioning templates by name (records of operations/provisioning.ts), so the admin dump shows them. */
   provisioningTemplates: Map<string, unknown>;
   /** Monotonic counter for creation order. */
@@ -191,6 +204,16 @@ export function emptyRegion(now: number, registryEvents: 'all' | 'none'): Region
     principalThings: new Map(),
     eventConfig: { enabled, creationDate: now, lastModifiedDate: now },
     roleAliases: new Map(),
+    indexingConfiguration: {
+      thingIndexingMode: 'OFF',
+      thingConnectivityIndexingMode: 'OFF',
+      deviceDefenderIndexingMode: 'OFF',
+      namedShadowIndexingMode: 'OFF',
+      customFields: [],
+      namedShadowNames: [],
+      thingGroupIndexingMode: 'OFF',
+      thingGroupCustomFields: [],
+    },
     provisioningTemplates: new Map(),
     seq: 0,
   };
