@@ -55,6 +55,8 @@ import {
   paginateListPolicies,
   paginateListProvisioningTemplates,
   paginateListRoleAliases,
+  paginateListThingRegistrationTaskReports,
+  DescribeThingRegistrationTaskCommand,
   GetIndexingConfigurationCommand,
   UpdateIndexingConfigurationCommand,
   CreateRoleAliasCommand,
@@ -110,7 +112,7 @@ import {
   type ThingPrincipalType,
   type ThingType,
 } from '../core/model';
-import type { CertificateSummary, Page, Registry, ThingFilter } from '../core/port';
+import type { CertificateSummary, Page, Registry, ThingFilter, ThingRegistrationTaskThings } from '../core/port';
 import {
   certificateArn,
   certificateIdOfArn,
@@ -712,6 +714,28 @@ export class IotRegistry implements Registry {
         }),
       ),
     );
+  }
+
+  // ---------------------------------------------------------------- bulk registration tasks
+
+  async getThingRegistrationTaskThings(taskId: string): Promise<ThingRegistrationTaskThings | undefined> {
+    const key = `thingRegistrationTask/${taskId}`;
+    const task = await this.read('DescribeThingRegistrationTask', key, () => this.client.send(new DescribeThingRegistrationTaskCommand({ taskId })));
+    if (!task) return undefined;
+    const status = task.status ?? 'InProgress';
+    if (status === 'InProgress' || status === 'Cancelling') return { status, thingNames: [] };
+    const links: string[] = [];
+    const pages = paginateListThingRegistrationTaskReports({ client: this.client, pageSize: MAX_PAGE_SIZE }, { taskId, reportType: 'RESULTS' });
+    for await (const page of this.pages('ListThingRegistrationTaskReports', key, pages)) links.push(...(page.resourceLinks ?? []));
+    const names = new Set<string>();
+    for (const link of links) {
+      // The links are pre-signed report URLs (AWS: S3); the report lines name each provisioned thing by ARN.
+      // UNCONFIRMED: the report's line format; any thing ARN in a line counts.
+      const response = await fetch(link);
+      if (!response.ok) throw new UnexpectedServiceError(`ListThingRegistrationTaskReports ${key}: report ${link} answered HTTP ${response.status}`);
+      for (const m of (await response.text()).matchAll(/arn:[\w-]+:iot:[\w-]+:\d{12}:thing\/([a-zA-Z0-9:_-]+)/g)) names.add(m[1]!);
+    }
+    return { status, thingNames: [...names].sort() };
   }
 
   // ---------------------------------------------------------------- role aliases

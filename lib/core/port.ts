@@ -44,6 +44,14 @@ export interface Page<T> {
   nextToken?: string;
 }
 
+/** What a bulk registration task registered, once it has finished. */
+export interface ThingRegistrationTaskThings {
+  /** `InProgress`, `Cancelling` (still running), `Completed`, `Failed`, `Cancelled`. */
+  status: string;
+  /** Things named in the results report (empty while the task runs). */
+  thingNames: string[];
+}
+
 /** Reads one region's registry. */
 export interface RegistryReader {
   /** The region this reader reads. */
@@ -72,6 +80,12 @@ export interface RegistryReader {
 
   /** The region's fleet-indexing configuration (every mode OFF when indexing was never set up). */
   getIndexingConfiguration(): Promise<IndexingConfiguration>;
+
+  /**
+   * A bulk registration task's state and, once it has finished, the names of the things its results
+   * report lists (undefined: no such task).
+   */
+  getThingRegistrationTaskThings(taskId: string): Promise<ThingRegistrationTaskThings | undefined>;
 
   listRoleAliases(): AsyncIterable<RoleAlias>;
   getRoleAlias(name: string): Promise<RoleAlias | undefined>;

@@ -25,6 +25,7 @@ import {
 } from './model';
 import type { RegistryReader, ThingFilter } from './port';
 import { mapWithConcurrency } from './concurrency';
+import { InvalidResourceError, ResourceNotFoundError, TransientServiceError } from './errors';
 import type { DeleteMode } from './safety';
 
 /** Validates a ref arriving at a boundary (Lambda input, CLI). */
@@ -37,6 +38,8 @@ export const ResourceRefSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('roleAlias'), name: RoleAliasNameSchema }),
   /** The region's fleet-indexing configuration (one per region). */
   z.strictObject({ kind: z.literal('indexingConfiguration') }),
+  /** The devices a bulk registration task registered (expanded into their stages; never read as a resource). */
+  z.strictObject({ kind: z.literal('thingRegistrationTask'), taskId: z.string().min(1).max(40) }),
   z.strictObject({ kind: z.literal('certificate'), certificateId: CertificateIdSchema }),
   /** The thing with its static group memberships. */
   z.strictObject({ kind: z.literal('thing'), name: ThingNameSchema }),
@@ -65,6 +68,8 @@ export function refKey(ref: ResourceRef): string {
       return `thingPrincipals:${ref.thingName}`;
     case 'indexingConfiguration':
       return 'indexingConfiguration';
+    case 'thingRegistrationTask':
+      return `thingRegistrationTask:${ref.taskId}`;
     case 'policyAttachments':
       return `policyAttachments:${policyTargetKey(ref.target)}`;
   }
@@ -215,6 +220,9 @@ class SnapshotCollector {
         return;
       case 'indexingConfiguration':
         await this.indexingConfiguration();
+        return;
+      case 'thingRegistrationTask':
+        // Not a resource: changeStages expands it into the devices the task registered.
         return;
       case 'certificate':
         await this.certificate(ref.certificateId);
@@ -453,6 +461,7 @@ export async function refExists(reader: RegistryReader, ref: ResourceRef): Promi
     case 'roleAlias':
       return (await reader.getRoleAlias(ref.name)) !== undefined;
     case 'indexingConfiguration':
+    case 'thingRegistrationTask':
       return true;
     case 'certificate':
       return (await reader.getCertificate(ref.certificateId)) !== undefined;
@@ -565,6 +574,8 @@ export async function changeStages(source: RegistryReader, ref: ResourceRef): Pr
       case 'roleAlias':
       case 'indexingConfiguration':
         return [converge([ref])];
+      case 'thingRegistrationTask':
+        return taskDeviceStages(source, ref.taskId);
       case 'caCertificate': {
         // A JITP CA may name its template: ensure the template first.
         const templateName = (await source.getCaCertificate(ref.certificateId))?.registrationConfig?.templateName;
@@ -619,4 +630,32 @@ export async function deviceStages(source: RegistryReader, things: readonly Thin
     ]),
   ];
   return stages.filter((stage) => stage.length > 0);
+}
+
+/**
+ * Most devices one bulk registration task's event converges in one execution: each device adds a few
+ * refs to the state (Step Functions caps a state's payload at 256 KiB), and the inner Map paces them at
+ * ten in flight. A larger task fails with a clear error (nothing dropped silently); its things still
+ * converge from their own registry events, and `reconcile` covers them.
+ */
+export const MAX_TASK_DEVICES_PER_EXECUTION = 500;
+
+/**
+ * The stages that converge every device a bulk registration task registered, read from the task's
+ * results report (https://docs.aws.amazon.com/iot/latest/developerguide/bulk-provisioning.html). A task
+ * still running throws TransientServiceError so the state machine's Retry waits with backoff.
+ */
+async function taskDeviceStages(source: RegistryReader, taskId: string): Promise<StageItem[][]> {
+  const task = await source.getThingRegistrationTaskThings(taskId);
+  if (task === undefined) throw new ResourceNotFoundError(`thing registration task ${taskId} does not exist in ${source.region}`);
+  if (task.status === 'InProgress' || task.status === 'Cancelling') {
+    throw new TransientServiceError(`thing registration task ${taskId} is still ${task.status}; its devices converge once it has finished`);
+  }
+  if (task.thingNames.length > MAX_TASK_DEVICES_PER_EXECUTION) {
+    throw new InvalidResourceError(
+      `thing registration task ${taskId} registered ${task.thingNames.length} things, more than ${MAX_TASK_DEVICES_PER_EXECUTION} one execution converges; they converge from their own registry events, or run reconcile`,
+    );
+  }
+  const things = (await mapWithConcurrency(task.thingNames, 8, (name) => source.getThing(name))).filter((t): t is Thing => t !== undefined);
+  return things.length === 0 ? [] : deviceStages(source, things);
 }

@@ -75,6 +75,7 @@ const fromRequestCaId: RefFromCall = (c) => ({ kind: 'caCertificate', certificat
 const fromResponseCaId: RefFromCall = (c) => ({ kind: 'caCertificate', certificateId: field(c.response, 'certificateId', CertificateIdSchema, 'responseElements') });
 const fromPolicyTarget: RefFromCall = (c) => ({ kind: 'policyAttachments', target: policyTargetOf(c.request, 'target') });
 const fromPolicyPrincipal: RefFromCall = (c) => ({ kind: 'policyAttachments', target: policyTargetOf(c.request, 'principal') });
+const TaskIdSchema = z.string().min(1).max(40);
 const fromTemplateName: RefFromCall = (c) => ({ kind: 'provisioningTemplate', name: field(c.request, 'templateName', ProvisioningTemplateNameSchema, 'requestParameters') });
 const fromRoleAlias: RefFromCall = (c) => ({ kind: 'roleAlias', name: field(c.request, 'roleAlias', RoleAliasNameSchema, 'requestParameters') });
 const fromThingPrincipal: RefFromCall = (c) => ({ kind: 'thingPrincipals', thingName: thingNameOf(c.request) });
@@ -145,6 +146,8 @@ export const SYNCED_API_CALLS: Readonly<Record<string, RefFromCall>> = {
   CreateProvisioningTemplateVersion: fromTemplateName,
   DeleteProvisioningTemplateVersion: fromTemplateName,
   UpdateIndexingConfiguration: () => ({ kind: 'indexingConfiguration' }),
+  // A bulk registration task: one CloudTrail record for the whole task; the devices come from its report.
+  StartThingRegistrationTask: (c) => ({ kind: 'thingRegistrationTask', taskId: field(c.response, 'taskId', TaskIdSchema, 'responseElements') }),
   CreateRoleAlias: fromRoleAlias,
   UpdateRoleAlias: fromRoleAlias,
   DeleteRoleAlias: fromRoleAlias,

@@ -49,6 +49,9 @@ export const UNSCOPED_READ_ACTIONS: readonly string[] = [
   'iot:ListProvisioningTemplates',
   'iot:ListRoleAliases',
   'iot:GetIndexingConfiguration',
+  // Bulk registration tasks: the devices a task registered are read from its results report.
+  'iot:DescribeThingRegistrationTask',
+  'iot:ListThingRegistrationTaskReports',
 ];
 
 /** Writes on named resources: target region only. */

@@ -9,7 +9,7 @@ import { plan } from '../../lib/core/plan';
 import { syncResources } from '../../lib/core/sync';
 import { emptySnapshot, IndexingConfigurationSchema } from '../../lib/core/model';
 import { narrowerDimensions, widenedIndexing } from '../../lib/core/indexing';
-import { changeStages } from '../../lib/core/scope';
+import { changeStages, MAX_TASK_DEVICES_PER_EXECUTION } from '../../lib/core/scope';
 import { policyDocument } from './builders';
 import { registries, SOURCE_REGION, TARGET_REGION } from './fleet';
 
@@ -159,5 +159,20 @@ describe('the fleet-indexing configuration dynamic groups need', () => {
     for (const stage of stages) await syncResources(source, { reader: target, writer: target }, stage.map((i) => i.ref), regions);
     expect(await target.getIndexingConfiguration()).toEqual(registry);
     expect(await target.getThingGroup('hot')).toMatchObject({ kind: 'dynamic', queryString: 'attributes.temp > 30' });
+  });
+});
+
+describe('a bulk registration task event', () => {
+  it('converges the devices of a finished task, waits (retryable) on a running one, and refuses one too large for an execution', async () => {
+    const { source } = registries();
+    await source.createThing({ name: 'bulk-1', attributes: {} });
+    source.registrationTasks.set('done', { status: 'Completed', thingNames: ['bulk-1', 'gone-since'] });
+    source.registrationTasks.set('running', { status: 'InProgress', thingNames: [] });
+    source.registrationTasks.set('huge', { status: 'Completed', thingNames: Array.from({ length: MAX_TASK_DEVICES_PER_EXECUTION + 1 }, (_, i) => `t-${i}`) });
+    const stages = await changeStages(source, { kind: 'thingRegistrationTask', taskId: 'done' });
+    expect(stages.flat().map((i) => `${i.mode} ${i.ref.kind}`)).toEqual(['converge thing', 'converge thingPrincipals']);
+    await expect(changeStages(source, { kind: 'thingRegistrationTask', taskId: 'running' })).rejects.toMatchObject({ name: 'TransientServiceError' });
+    await expect(changeStages(source, { kind: 'thingRegistrationTask', taskId: 'huge' })).rejects.toMatchObject({ name: 'InvalidResourceError', message: expect.stringContaining('run reconcile') });
+    await expect(changeStages(source, { kind: 'thingRegistrationTask', taskId: 'nope' })).rejects.toMatchObject({ name: 'ResourceNotFoundError' });
   });
 });

@@ -17,6 +17,7 @@ import {
   UpdateThingTypeCommand,
   UpdateIndexingConfigurationCommand,
   CreateDynamicThingGroupCommand,
+  StartThingRegistrationTaskCommand,
 } from '@aws-sdk/client-iot';
 import { createIotRegistry } from '../../lib/aws/clients';
 import type { IotRegistry } from '../../lib/aws/iot-registry';
@@ -81,6 +82,17 @@ async function syncAllEvents() {
   await emulator.events.flush();
   const bus = new LocalEventBus(SOURCE, ACCOUNT);
   for (const e of emulator.events.log(SOURCE)) await bus.listener(e);
+  const runner = new LocalSyncRunner({ source, target, deleteMode: 'retain', logger: silentLogger }, { retryIntervalMs: 0 });
+  const statuses: string[] = [];
+  for (const event of bus.take()) statuses.push((await runner.run(event)).status);
+  return statuses;
+}
+
+/** Like syncAllEvents, but only the CloudTrail records (as when registry events are off). */
+async function syncCloudTrailOnly() {
+  await emulator.events.flush();
+  const bus = new LocalEventBus(SOURCE, ACCOUNT);
+  for (const e of emulator.events.log(SOURCE)) if (e.type === 'cloudtrail') await bus.listener(e);
   const runner = new LocalSyncRunner({ source, target, deleteMode: 'retain', logger: silentLogger }, { retryIntervalMs: 0 });
   const statuses: string[] = [];
   for (const event of bus.take()) statuses.push((await runner.run(event)).status);
@@ -187,6 +199,31 @@ describe('a fleet provisioned through one path converges from its events alone',
     await admin('jitp', { certificatePem: late.certificatePem }, TARGET);
     expect(await target.getThing('jitp-after-failover')).toMatchObject({ thingTypeName: 'sensor', groupNames: ['fleet'] });
     expect(await target.listAttachedPolicies({ kind: 'certificate', certificateId: late.certificateId })).toEqual(['fleet-device']);
+  });
+
+  it.each([
+    ['every event', syncAllEvents],
+    ['the CloudTrail records alone (the task record brings the devices)', syncCloudTrailOnly],
+  ])('bulk registration with StartThingRegistrationTask (one CloudTrail record for the task), synced from %s', async (_what, sync) => {
+    await setUp();
+    const ca = await LocalCertificateAuthority.create('bulk CA');
+    await source.registerCaCertificate({ certificateId: ca.certificateId, certificatePem: ca.certificatePem, status: 'ACTIVE', autoRegistration: false });
+    const templateBody = JSON.stringify({
+      Parameters: { ThingName: { Type: 'String' }, CertificatePem: { Type: 'String' } },
+      Resources: { certificate: { Type: 'AWS::IoT::Certificate', Properties: { CertificatePem: { Ref: 'CertificatePem' }, Status: 'ACTIVE' } }, policy: policyResource, thing: thingResource({ Ref: 'ThingName' }) },
+    });
+    const names = Array.from({ length: DEVICES }, (_, i) => `bulk-${i}`);
+    const lines = await Promise.all(names.map(async (name) => JSON.stringify({ ThingName: name, CertificatePem: (await ca.issue(name)).certificatePem })));
+    const put = await fetch(`${emulator.url}/_emulator/provisioning/files/bulk-bucket/devices.json?region=${SOURCE}`, { method: 'PUT', body: lines.join('\n') });
+    expect(put.status).toBe(200);
+    await client.send(new StartThingRegistrationTaskCommand({ templateBody, inputFileBucket: 'bulk-bucket', inputFileKey: 'devices.json', roleArn: ROLE }));
+    await emulator.events.flush();
+    expect(cloudTrailNames().filter((n) => n === 'StartThingRegistrationTask')).toHaveLength(1);
+
+    const statuses = await sync();
+
+    expect(statuses.every((st) => st === 'SUCCEEDED')).toBe(true);
+    await expectConverged(names);
   });
 
   it('provisioning configuration changes converge from their own events: templates, role aliases, a CA registrationConfig, a type mqtt5Configuration, the fleet index a dynamic group needs', async () => {

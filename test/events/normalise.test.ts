@@ -114,6 +114,12 @@ describe('normaliseEvent', () => {
     expect(() => normaliseEvent(cloudTrail(eventName, {}))).toThrow(/requestParameters\.roleAlias/);
   });
 
+  it('names the bulk registration task a StartThingRegistrationTask call started, from its response', () => {
+    const r = normaliseEvent(cloudTrail('StartThingRegistrationTask', { templateBody: '{}', inputFileBucket: 'b', inputFileKey: 'k', roleArn: 'r' }, { taskId: 'd4a3c2b1-task' }));
+    expect(r.status === 'change' && r.change.ref).toEqual({ kind: 'thingRegistrationTask', taskId: 'd4a3c2b1-task' });
+    expect(() => normaliseEvent(cloudTrail('StartThingRegistrationTask', {}, {}))).toThrow(/responseElements\.taskId/);
+  });
+
   it('covers the deprecated principal-policy calls and every write API of the design', () => {
     expect(Object.keys(SYNCED_API_CALLS)).toEqual(expect.arrayContaining(['AttachPrincipalPolicy', 'DetachPrincipalPolicy', 'RegisterCertificateWithoutCA', 'DeletePolicyVersion']));
   });

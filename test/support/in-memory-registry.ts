@@ -37,7 +37,7 @@ import {
   type ThingPrincipalType,
   type ThingType,
 } from '../../lib/core/model';
-import type { CertificateSummary, Page, Registry, ThingFilter } from '../../lib/core/port';
+import type { CertificateSummary, Page, Registry, ThingFilter, ThingRegistrationTaskThings } from '../../lib/core/port';
 
 /** One logged call. */
 export interface RegistryCall {
@@ -286,6 +286,13 @@ export class InMemoryRegistry implements Registry {
   async updateIndexingConfiguration(configuration: IndexingConfiguration): Promise<void> {
     this.record('updateIndexingConfiguration', [configuration]);
     this.indexing = clone(configuration);
+  }
+  /** Bulk registration tasks the test says ran in this region. */
+  readonly registrationTasks = new Map<string, ThingRegistrationTaskThings>();
+  async getThingRegistrationTaskThings(taskId: string): Promise<ThingRegistrationTaskThings | undefined> {
+    this.record('getThingRegistrationTaskThings', [taskId]);
+    const t = this.registrationTasks.get(taskId);
+    return t && clone(t);
   }
   async *listRoleAliases(): AsyncIterable<RoleAlias> {
     this.record('listRoleAliases', []);

@@ -10,17 +10,23 @@
  * | `POST /_emulator/provisioning/create-certificate-from-csr` `{certificateSigningRequest}` | `$aws/certificates/create-from-csr/json` |
  * | `POST /_emulator/provisioning/templates/<name>/provision` `{certificateOwnershipToken, parameters}` | `$aws/provisioning-templates/<name>/provision/json` |
  * | `POST /_emulator/provisioning/jitp` `{certificatePem}` | a device's first TLS connection with a certificate of a JITP CA |
+ *
+ * S3 stand-in for bulk registration (not a device path): `PUT /_emulator/provisioning/files/<bucket>/<key>`
+ * stores the raw request body as that object of the region; `GET` on the same path serves it back (the
+ * task reports are linked this way).
  */
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { OperationContext } from './context';
 import { AwsError, invalidRequest, unknownOperation } from './errors';
 import { fleetProvisioning, justInTimeProvision } from './operations/provisioning';
+import { fileKey } from './operations/thing-registration-tasks';
 
 /** Runs work in a region as the service would (see `EmulatorCore.internalContext`). */
 export type InternalRunner = <T>(region: string, work: (ctx: OperationContext) => Promise<T>) => Promise<T>;
 
 const PROVISION = /^\/_emulator\/provisioning\/templates\/([^/]+)\/provision$/;
+const FILE = /^\/_emulator\/provisioning\/files\/([^/]+)\/(.+)$/;
 
 /** Serves one provisioning admin request. */
 export async function provisioningAdmin(run: InternalRunner, method: string, path: string, params: URLSearchParams, body: string, res: ServerResponse): Promise<void> {
@@ -28,6 +34,21 @@ export async function provisioningAdmin(run: InternalRunner, method: string, pat
   try {
     const region = params.get('region');
     if (!region) throw invalidRequest('region is required (?region=R)');
+    const file = FILE.exec(path);
+    if (file) {
+      const key = fileKey(decodeURIComponent(file[1]!), decodeURIComponent(file[2]!));
+      if (method === 'PUT') {
+        await run(region, async (ctx) => ctx.state.files.set(key, body));
+        return send(res, requestId, 200, { stored: key, bytes: Buffer.byteLength(body) });
+      }
+      if (method === 'GET') {
+        const content = await run(region, async (ctx) => ctx.state.files.get(key));
+        if (content === undefined) throw new AwsError('ResourceNotFoundException', 404, `No object ${key} in ${region}`);
+        res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(content), 'x-amzn-requestid': requestId });
+        res.end(content);
+        return;
+      }
+    }
     const input = parseInput(body);
     const template = PROVISION.exec(path);
     let out: unknown;

@@ -125,6 +125,11 @@ export const ROUTES: readonly Route[] = [
   route('DELETE', '/role-aliases/{roleAlias}', 'DeleteRoleAlias'),
   route('GET', '/indexing/config', 'GetIndexingConfiguration'),
   route('POST', '/indexing/config', 'UpdateIndexingConfiguration'),
+  route('POST', '/thing-registration-tasks', 'StartThingRegistrationTask'),
+  route('GET', '/thing-registration-tasks/{taskId}', 'DescribeThingRegistrationTask'),
+  route('GET', '/thing-registration-tasks', 'ListThingRegistrationTasks', { ...tokenPage, status: 's' }),
+  route('GET', '/thing-registration-tasks/{taskId}/reports', 'ListThingRegistrationTaskReports', { ...tokenPage, reportType: 's' }),
+  route('PUT', '/thing-registration-tasks/{taskId}/cancel', 'StopThingRegistrationTask'),
   route('GET', '/event-configurations', 'DescribeEventConfigurations'),
   route('PATCH', '/event-configurations', 'UpdateEventConfigurations'),
 ];

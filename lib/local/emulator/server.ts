@@ -20,6 +20,7 @@ import { provisioningAdmin } from './provisioning-admin';
 import { provisioningOperations } from './operations/provisioning';
 import { roleAliasOperations } from './operations/role-aliases';
 import { indexingOperations } from './operations/indexing';
+import { thingRegistrationTaskOperations } from './operations/thing-registration-tasks';
 import { thingGroupOperations } from './operations/thing-groups';
 import { thingTypeOperations } from './operations/thing-types';
 import { thingOperations } from './operations/things';
@@ -71,6 +72,7 @@ const ALL_HANDLERS: OperationTable = {
   ...provisioningOperations,
   ...roleAliasOperations,
   ...indexingOperations,
+  ...thingRegistrationTaskOperations,
 };
 
 for (const r of ROUTES) {
@@ -212,6 +214,7 @@ export class EmulatorCore {
       issuer: this.issuer,
       thingTypeDeletionDelayMs: this.fixed.thingTypeDeletionDelayMs,
       now,
+      endpoint: `http://${req.headers.host ?? '127.0.0.1'}`,
       arn: (resource) => `arn:aws:iot:${regionName}:${accountId}:${resource}`,
       registryEvent: (key, topic, payload) => pending.push({ key, topic, payload }),
     };

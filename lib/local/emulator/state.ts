@@ -135,6 +135,23 @@ export interface IndexingConfigurationRecord {
   thingGroupCustomFields: { name: string; type: string }[];
 }
 
+/** A bulk registration task (run to completion when started). */
+export interface ThingRegistrationTaskRecord {
+  taskId: string;
+  templateBody: string;
+  inputFileBucket: string;
+  inputFileKey: string;
+  roleArn: string;
+  status: 'InProgress' | 'Completed' | 'Failed' | 'Cancelled' | 'Cancelling';
+  successCount: number;
+  failureCount: number;
+  creationDate: number;
+  lastModifiedDate: number;
+  /** File-store keys (in the input bucket) of the two reports. */
+  reports: { RESULTS: string; ERRORS: string };
+  seq: number;
+}
+
 /** How a principal is attached to a thing. */
 export type ThingPrincipalType = 'EXCLUSIVE_THING' | 'NON_EXCLUSIVE_THING';
 
@@ -176,6 +193,9 @@ export interface RegionState {
   eventConfig: { enabled: Record<EventConfigKey, boolean>; creationDate: number; lastModifiedDate: number };
   roleAliases: Map<string, RoleAliasRecord>;
   indexingConfiguration: IndexingConfigurationRecord;
+  thingRegistrationTasks: Map<string, ThingRegistrationTaskRecord>;
+  /** Stand-in for S3: `bucket/key` → content (bulk registration input files and reports). */
+  files: Map<string, string>;
   /** Provisioning templates by name (records of operations/provisioning.ts), so the admin dump shows them. */
   provisioningTemplates: Map<string, unknown>;
   /** Monotonic counter for creation order. */
@@ -204,6 +224,8 @@ export function emptyRegion(now: number, registryEvents: 'all' | 'none'): Region
     principalThings: new Map(),
     eventConfig: { enabled, creationDate: now, lastModifiedDate: now },
     roleAliases: new Map(),
+    thingRegistrationTasks: new Map(),
+    files: new Map(),
     indexingConfiguration: {
       thingIndexingMode: 'OFF',
       thingConnectivityIndexingMode: 'OFF',
