@@ -5,6 +5,8 @@ export * from './errors';
 export * from './keys';
 export * from './logger';
 export * from './policy-document';
+export * from './provisioning-template';
+export * from './indexing';
 export * from './safety';
 export * from './diff';
 export * from './plan';
