@@ -9,6 +9,11 @@
  * IoT calls are its own. Counted per device: events, executions, Standard state transitions, Lambda
  * invocations, IoT calls; then priced at us-east-1 list prices. Prints one JSON object.
  *
+ * BENCH_PATH=fleet-provisioning registers the devices as fleet provisioning by claim does instead: the
+ * device's CreateKeysAndCertificate and RegisterThing over MQTT (the emulator's admin paths), a template
+ * that activates the certificate, attaches the fleet policy and creates the thing in its group. No CloudTrail
+ * record is written for these steps (aws-facts §11): the thing's registry events alone must bring each device.
+ *
  * Lambda duration is not measurable locally: the emulator answers in about a millisecond where AWS IoT
  * takes tens. The estimate is therefore `measured local time + IoT calls × BENCH_IOT_CALL_MS` (default
  * 50 ms per call, an assumption) per invocation, rounded up to the millisecond as Lambda bills, cold
@@ -29,6 +34,9 @@ import { loadDefinition, LocalStateMachine, type TaskHandlers } from '../lib/loc
 import { LOCAL_SYNC_SUBSTITUTIONS, syncLambdaHandlers } from '../lib/local/sync-runner';
 
 const DEVICES = Number(process.env.BENCH_DEVICES ?? 50);
+/** `api` (the operator's calls, one CloudTrail event each) or `fleet-provisioning` (by claim, over MQTT). */
+const PATH = process.env.BENCH_PATH ?? 'api';
+if (PATH !== 'api' && PATH !== 'fleet-provisioning') throw new Error(`BENCH_PATH must be api or fleet-provisioning (got ${PATH})`);
 const BASE_DEVICES = Number(process.env.BENCH_BASE_DEVICES ?? 10);
 const IOT_CALL_MS = Number(process.env.BENCH_IOT_CALL_MS ?? 50);
 /** Assumed duration of one forwarder invocation (parse + one PutEvents); not measurable locally. */
@@ -73,10 +81,24 @@ async function main(): Promise<void> {
     for (const event of bus.take()) await machine.run(event, handlers, { retryIntervalMs: 0 });
     tallies.clear();
 
+    const floors = fleet.groups.filter((g) => /-f\d+$/.test(g));
+    if (PATH === 'fleet-provisioning') {
+      // The fleet policy and the template exist (and are synced) before any device provisions itself.
+      await source.createPolicy(FLEET_POLICY, devicePolicyDocument(SOURCE, ACCOUNT, '${iot:Connection.Thing.ThingName}'));
+      await createFleetTemplate(emulator);
+      await emulator.events.flush();
+      for (const event of bus.take()) await machine.run(event, handlers, { retryIntervalMs: 0 });
+      tallies.clear();
+    }
+
     // 2. New registrations, measured.
     const ca = await LocalCertificateAuthority.create();
-    const floors = fleet.groups.filter((g) => /-f\d+$/.test(g));
-    for (let i = 0; i < DEVICES; i++) await registerDevice(source, ca, `new-device-${String(i).padStart(5, '0')}`, floors[i % floors.length]!);
+    for (let i = 0; i < DEVICES; i++) {
+      const name = `new-device-${String(i).padStart(5, '0')}`;
+      const floor = floors[i % floors.length]!;
+      if (PATH === 'fleet-provisioning') await provisionByClaim(emulator, name, floor);
+      else await registerDevice(source, ca, name, floor);
+    }
     await emulator.events.flush();
     const events = bus.take();
     const registryEvents = events.filter((e) => e.source === REGISTRY_EVENT_SOURCE).length;
@@ -140,7 +162,7 @@ async function main(): Promise<void> {
     console.log(
       JSON.stringify({
         benchmark: 'cost',
-        inputs: { devices: DEVICES, baseFleetDevices: BASE_DEVICES, assumedIotCallMs: IOT_CALL_MS, assumedForwarderMs: FORWARDER_MS, sourceRegion: SOURCE, targetRegion: TARGET },
+        inputs: { path: PATH, devices: DEVICES, baseFleetDevices: BASE_DEVICES, assumedIotCallMs: IOT_CALL_MS, assumedForwarderMs: FORWARDER_MS, sourceRegion: SOURCE, targetRegion: TARGET },
         converged,
         perDevice: {
           events: perDevice(events.length),
@@ -212,12 +234,53 @@ async function registerDevice(source: IotRegistry, ca: LocalCertificateAuthority
   await source.attachThingPrincipal(name, cert.certificateId, 'EXCLUSIVE_THING');
 }
 
-/** Whether every new device reached the target with its certificate attached. */
+const FLEET_POLICY = 'fleet-provisioned';
+const FLEET_TEMPLATE = 'bench-claim';
+
+/** A fleet-provisioning template like AWS's examples: the certificate by its ID, the fleet policy, a typed thing in a group. */
+async function createFleetTemplate(emulator: RunningEmulator): Promise<void> {
+  const { CreateProvisioningTemplateCommand, IoTClient } = await import('@aws-sdk/client-iot');
+  const client = new IoTClient({ endpoint: emulator.url, region: SOURCE, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  const templateBody = JSON.stringify({
+    Parameters: { SerialNumber: { Type: 'String' }, Floor: { Type: 'String' }, 'AWS::IoT::Certificate::Id': { Type: 'String' } },
+    Resources: {
+      certificate: { Type: 'AWS::IoT::Certificate', Properties: { CertificateId: { Ref: 'AWS::IoT::Certificate::Id' }, Status: 'ACTIVE' } },
+      policy: { Type: 'AWS::IoT::Policy', Properties: { PolicyName: FLEET_POLICY } },
+      thing: {
+        Type: 'AWS::IoT::Thing',
+        Properties: { ThingName: { Ref: 'SerialNumber' }, ThingTypeName: 'sensor', AttributePayload: { model: 'm-1', firmware: '1.0.0', battery: 'ok' }, ThingGroups: [{ Ref: 'Floor' }] },
+      },
+    },
+  });
+  await client.send(new CreateProvisioningTemplateCommand({ templateName: FLEET_TEMPLATE, templateBody, provisioningRoleArn: `arn:aws:iam::${ACCOUNT}:role/provisioning`, enabled: true }));
+  client.destroy();
+}
+
+/** One device provisioning itself by claim: CreateKeysAndCertificate then RegisterThing over MQTT (admin paths). */
+async function provisionByClaim(emulator: RunningEmulator, name: string, floor: string): Promise<void> {
+  const call = async (path: string, body: unknown) => {
+    const res = await fetch(`${emulator.url}/_emulator/provisioning/${path}?region=${SOURCE}`, { method: 'POST', body: JSON.stringify(body) });
+    const json = (await res.json()) as Record<string, unknown>;
+    if (res.status !== 200) throw new Error(`${path}: ${String(json.message)}`);
+    return json;
+  };
+  const keys = await call('create-keys-and-certificate', {});
+  await call(`templates/${FLEET_TEMPLATE}/provision`, { certificateOwnershipToken: keys.certificateOwnershipToken, parameters: { SerialNumber: name, Floor: floor } });
+}
+
+/** Whether every new device reached the target whole: its thing, and each certificate with the same policies attached. */
 async function sameDevices(source: IotRegistry, target: IotRegistry, devices: number): Promise<boolean> {
   for (let i = 0; i < devices; i++) {
     const name = `new-device-${String(i).padStart(5, '0')}`;
     const [a, b] = await Promise.all([source.getThing(name), target.getThing(name)]);
     if (!a || !b || JSON.stringify(a.attributes) !== JSON.stringify(b.attributes)) return false;
+    const [pa, pb] = await Promise.all([source.listThingPrincipals(name), target.listThingPrincipals(name)]);
+    if (JSON.stringify(pa) !== JSON.stringify(pb) || pa.length === 0) return false;
+    for (const p of pa) {
+      const cert = { kind: 'certificate' as const, certificateId: p.certificateId };
+      const [x, y] = await Promise.all([source.listAttachedPolicies(cert), target.listAttachedPolicies(cert)]);
+      if (JSON.stringify([...x].sort()) !== JSON.stringify([...y].sort())) return false;
+    }
   }
   return true;
 }

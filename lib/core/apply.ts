@@ -132,6 +132,20 @@ async function execute(op: Operation, target: ApplyTarget): Promise<void> {
       return w.registerCaCertificate(op.caCertificate);
     case 'updateCaCertificate':
       return w.updateCaCertificate(op.caCertificate);
+    case 'createProvisioningTemplate':
+      return w.createProvisioningTemplate(op.template);
+    case 'updateProvisioningTemplate':
+      return w.updateProvisioningTemplate(op.template, { newBody: op.newBody });
+    case 'deleteProvisioningTemplate':
+      return w.deleteProvisioningTemplate(op.name);
+    case 'updateIndexingConfiguration':
+      return w.updateIndexingConfiguration(op.configuration);
+    case 'createRoleAlias':
+      return w.createRoleAlias(op.roleAlias);
+    case 'updateRoleAlias':
+      return w.updateRoleAlias(op.roleAlias);
+    case 'deleteRoleAlias':
+      return w.deleteRoleAlias(op.name);
     case 'deleteCaCertificate':
       return w.deleteCaCertificate(op.certificateId);
     case 'createPolicy':

@@ -7,6 +7,9 @@
 import type { z } from 'zod';
 import {
   CaCertificateSchema,
+  ProvisioningTemplateSchema,
+  RoleAliasSchema,
+  IndexingConfigurationSchema,
   CertificateSchema,
   PolicyAttachmentSchema,
   PolicySchema,
@@ -19,8 +22,12 @@ import {
   thingPrincipalKey,
   type CaCertificate,
   type Certificate,
+  type RegistrationConfig,
   type Policy,
   type PolicyAttachment,
+  type ProvisioningTemplate,
+  type RoleAlias,
+  type IndexingConfiguration,
   type PolicyTarget,
   type RegistrySnapshot,
   type Thing,
@@ -30,6 +37,8 @@ import {
 } from './model';
 import { DIFFERENCE_KINDS, groupMembershipKey, type DifferenceKind, type GroupMembership } from './keys';
 import { normalisePolicyDocument, rewritePolicyDocument, type AccountRewrite } from './policy-document';
+import { INDEXING_CONFIGURATION_KEY, narrowerDimensions } from './indexing';
+import { expectedRegistrationConfig, normaliseTemplateBody, rewriteTemplateBody } from './provisioning-template';
 import { targetCertificateStatus } from './safety';
 import { errorMessage, errorName } from './errors';
 
@@ -80,6 +89,12 @@ export type CertificateDifference = DifferenceOf<'certificate', Certificate> & {
 };
 export type CaCertificateDifference = DifferenceOf<'caCertificate', CaCertificate>;
 export type PolicyDifference = DifferenceOf<'policy', Policy>;
+export type ProvisioningTemplateDifference = DifferenceOf<'provisioningTemplate', ProvisioningTemplate>;
+export type RoleAliasDifference = DifferenceOf<'roleAlias', RoleAlias>;
+export type IndexingConfigurationDifference = DifferenceOf<'indexingConfiguration', IndexingConfiguration> & {
+  /** What the target indexes less than the source (empty: the target indexes more, and is left as is). */
+  narrower?: string[];
+};
 export type PolicyAttachmentDifference = DifferenceOf<'policyAttachment', PolicyAttachment>;
 export type ThingPrincipalAttachmentDifference = DifferenceOf<'thingPrincipalAttachment', ThingPrincipalAttachment>;
 
@@ -92,6 +107,9 @@ export type Difference =
   | CertificateDifference
   | CaCertificateDifference
   | PolicyDifference
+  | ProvisioningTemplateDifference
+  | RoleAliasDifference
+  | IndexingConfigurationDifference
   | PolicyAttachmentDifference
   | ThingPrincipalAttachmentDifference;
 
@@ -140,6 +158,8 @@ const SPECS = {
     keyOf: (r: Raw) => str(r['certificateId']),
   },
   policy: { schema: PolicySchema, keyOf: (r: Raw) => str(r['name']) },
+  provisioningTemplate: { schema: ProvisioningTemplateSchema, keyOf: (r: Raw) => str(r['name']) },
+  roleAlias: { schema: RoleAliasSchema, keyOf: (r: Raw) => str(r['name']) },
   policyAttachment: {
     schema: PolicyAttachmentSchema,
     keyOf: (r: Raw) => `${str(r['policyName'])}|${rawPolicyTargetKey(r['target'])}`,
@@ -233,7 +253,15 @@ function thingTypeFields(s: ThingType, t: ThingType): FieldDifference[] {
   return new FieldCollector()
     .text('description', s.description, t.description)
     .value('searchableAttributes', s.searchableAttributes, t.searchableAttributes, sameSet(s.searchableAttributes, t.searchableAttributes))
-    .value('deprecated', s.deprecated, t.deprecated).fields;
+    .value('deprecated', s.deprecated, t.deprecated)
+    .value('mqtt5Configuration', s.mqtt5Configuration ?? null, t.mqtt5Configuration ?? null, samePropagatingAttributes(s, t)).fields;
+}
+
+/** Same propagating attributes, in the same order (absent = none). */
+function samePropagatingAttributes(s: ThingType, t: ThingType): boolean {
+  const list = (x: ThingType) =>
+    JSON.stringify((x.mqtt5Configuration?.propagatingAttributes ?? []).map((a) => [a.userPropertyKey, a.thingAttribute ?? null, a.connectionAttribute ?? null]));
+  return list(s) === list(t);
 }
 
 function thingGroupFields(s: ThingGroup, t: ThingGroup): FieldDifference[] {
@@ -261,10 +289,25 @@ function certificateFields(s: Certificate, t: Certificate): FieldDifference[] {
   return new FieldCollector().value('status', s.status, t.status, equal).fields;
 }
 
-function caCertificateFields(s: CaCertificate, t: CaCertificate): FieldDifference[] {
-  return new FieldCollector()
-    .value('status', s.status, t.status)
-    .value('autoRegistration', s.autoRegistration, t.autoRegistration).fields;
+/** A registration config in comparable form: the body normalised, empty fields dropped. */
+function comparableRegistrationConfig(c: RegistrationConfig | undefined): string {
+  if (c === undefined) return '{}';
+  return JSON.stringify({
+    roleArn: c.roleArn ?? null,
+    templateBody: c.templateBody === undefined || c.templateBody === '' ? null : normaliseTemplateBody(c.templateBody),
+    templateName: c.templateName ?? null,
+  });
+}
+
+function caCertificateFields(context: DiffContext) {
+  return (s: CaCertificate, t: CaCertificate): FieldDifference[] => {
+    const expected = comparableRegistrationConfig(expectedRegistrationConfig(s.registrationConfig, context, s.certificateId));
+    const actual = comparableRegistrationConfig(t.registrationConfig);
+    return new FieldCollector()
+      .value('status', s.status, t.status)
+      .value('autoRegistration', s.autoRegistration, t.autoRegistration)
+      .value('registrationConfig', s.registrationConfig ?? null, t.registrationConfig ?? null, expected === actual).fields;
+  };
 }
 
 /** Emits missing / different / extra for one kind, skipping keys that are invalid on either side. */
@@ -304,7 +347,7 @@ export function diff(source: RegistrySnapshot, target: RegistrySnapshot, context
   const invalidKeys = new Map<DifferenceKind, Set<string>>(DIFFERENCE_KINDS.map((k) => [k, new Set<string>()]));
   const bad = (kind: DifferenceKind) => invalidKeys.get(kind) as Set<string>;
   const read = <K extends keyof typeof SPECS>(kind: K, snapshot: RegistrySnapshot, side: Side, field: keyof RegistrySnapshot) =>
-    validate(kind, SPECS[kind] as never, snapshot[field], side, side === 'source' ? context.sourceRegion : context.targetRegion, out, bad(kind));
+    validate(kind, SPECS[kind] as never, (snapshot[field] as readonly unknown[] | undefined) ?? [], side, side === 'source' ? context.sourceRegion : context.targetRegion, out, bad(kind));
   const both = <K extends keyof typeof SPECS>(kind: K, field: keyof RegistrySnapshot) => ({
     s: read(kind, source, 'source', field),
     t: read(kind, target, 'target', field),
@@ -359,7 +402,41 @@ export function diff(source: RegistrySnapshot, target: RegistrySnapshot, context
     }),
   );
 
-  out.push(...compareMaps('caCertificate', cas.s.items, cas.t.items, bad('caCertificate'), caCertificateFields));
+  // A CA whose JITP template body is not JSON is invalid (never written), like a malformed policy.
+  for (const [id, ca] of cas.s.items) {
+    try {
+      expectedRegistrationConfig(ca.registrationConfig, context, id);
+    } catch (error) {
+      bad('caCertificate').add(id);
+      out.push({ kind: 'caCertificate', key: id, change: 'invalid', error: { name: errorName(error), message: errorMessage(error), side: 'source' } });
+    }
+  }
+  out.push(...compareMaps('caCertificate', cas.s.items, cas.t.items, bad('caCertificate'), caCertificateFields(context)));
+
+  // Provisioning templates, compared only when both snapshots read them (a scoped read may not).
+  if (source.provisioningTemplates !== undefined && target.provisioningTemplates !== undefined) {
+    const templates = both('provisioningTemplate', 'provisioningTemplates') as { s: Validated<ProvisioningTemplate>; t: Validated<ProvisioningTemplate> };
+    const expectedBodies = new Map<string, string>();
+    for (const [name, t] of templates.s.items) {
+      try {
+        expectedBodies.set(name, normaliseTemplateBody(rewriteTemplateBody(t.templateBody, context.sourceRegion, context.targetRegion, `provisioning template "${name}"`, context.accounts).body));
+      } catch (error) {
+        bad('provisioningTemplate').add(name);
+        out.push({ kind: 'provisioningTemplate', key: name, change: 'invalid', error: { name: errorName(error), message: errorMessage(error), side: 'source' } });
+      }
+    }
+    out.push(
+      ...compareMaps('provisioningTemplate', templates.s.items, templates.t.items, bad('provisioningTemplate'), (s, t) =>
+        new FieldCollector()
+          .value('templateBody', s.templateBody, t.templateBody, expectedBodies.get(s.name) === normaliseTemplateBody(t.templateBody))
+          .value('type', s.type, t.type)
+          .value('enabled', s.enabled, t.enabled)
+          .text('description', s.description, t.description)
+          .value('provisioningRoleArn', s.provisioningRoleArn, t.provisioningRoleArn)
+          .value('preProvisioningHook', s.preProvisioningHook ?? null, t.preProvisioningHook ?? null, JSON.stringify(s.preProvisioningHook ?? null) === JSON.stringify(t.preProvisioningHook ?? null)).fields,
+      ),
+    );
+  }
 
   out.push(
     ...compareMaps<Certificate, CertificateDifference>('certificate', certs.s.items, certs.t.items, bad('certificate'), certificateFields, (d) => {
@@ -423,6 +500,39 @@ export function diff(source: RegistrySnapshot, target: RegistrySnapshot, context
           : d,
     ),
   );
+
+  // Role aliases, compared only when both snapshots read them.
+  if (source.roleAliases !== undefined && target.roleAliases !== undefined) {
+    const aliases = both('roleAlias', 'roleAliases') as { s: Validated<RoleAlias>; t: Validated<RoleAlias> };
+    out.push(
+      ...compareMaps('roleAlias', aliases.s.items, aliases.t.items, bad('roleAlias'), (s, t) =>
+        new FieldCollector().value('roleArn', s.roleArn, t.roleArn).value('credentialDurationSeconds', s.credentialDurationSeconds, t.credentialDurationSeconds).fields,
+      ),
+    );
+  }
+
+  // The fleet-indexing configuration, when both snapshots read it: the target must index at least what the source does.
+  if (source.indexingConfiguration !== undefined && target.indexingConfiguration !== undefined) {
+    const parse = (side: 'source' | 'target', value: unknown) => {
+      const parsed = IndexingConfigurationSchema.safeParse(value);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        out.push({ kind: 'indexingConfiguration', key: INDEXING_CONFIGURATION_KEY, change: 'invalid', error: { name: 'InvalidResourceError', message: `fleet-indexing configuration in the ${side} region is invalid: ${issue?.path.join('.')}: ${issue?.message}`, side } });
+      }
+      return parsed.success ? parsed.data : undefined;
+    };
+    const s = parse('source', source.indexingConfiguration);
+    const t = parse('target', target.indexingConfiguration);
+    if (s !== undefined && t !== undefined) {
+      const fields = new FieldCollector();
+      for (const field of Object.keys(s) as (keyof IndexingConfiguration)[]) {
+        fields.value(field, s[field], t[field], JSON.stringify(s[field]) === JSON.stringify(t[field]));
+      }
+      if (fields.fields.length > 0) {
+        out.push({ kind: 'indexingConfiguration', key: INDEXING_CONFIGURATION_KEY, change: 'different', fields: fields.fields, source: s, target: t, narrower: narrowerDimensions(s, t) });
+      }
+    }
+  }
 
   const order = new Map(DIFFERENCE_KINDS.map((k, i) => [k, i]));
   return out.sort((a, b) => (order.get(a.kind) as number) - (order.get(b.kind) as number) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

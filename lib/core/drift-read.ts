@@ -18,6 +18,9 @@ import { z } from 'zod';
 import {
   emptySnapshot,
   type CaCertificate,
+  type ProvisioningTemplate,
+  type RoleAlias,
+  type IndexingConfiguration,
   type Certificate,
   type Policy,
   type PolicyAttachment,
@@ -163,6 +166,9 @@ interface RegistryPartial {
   stream: 'registry';
   thingTypes?: ThingType[];
   caCertificates?: CaCertificate[];
+  provisioningTemplates?: ProvisioningTemplate[];
+  roleAliases?: RoleAlias[];
+  indexingConfiguration?: IndexingConfiguration;
   thingGroups?: ThingGroup[];
   /** `null`: the service offers no billing-group listing. */
   billingGroups?: string[] | null;
@@ -287,13 +293,16 @@ export async function readDriftChunk(rawInput: DriftChunkInput, context: DriftRe
       let first: RegistryPartial;
       const registry: RegistryPartial = { stream: 'registry', memberships: [] };
       if (input.chunk === 0) {
-        const [thingTypes, caCertificates, thingGroups, billingGroups] = await Promise.all([
+        const [thingTypes, caCertificates, thingGroups, billingGroups, provisioningTemplates, roleAliases, indexingConfiguration] = await Promise.all([
           collect(region.reader.listThingTypes()),
           collect(region.reader.listCaCertificates()),
           collect(region.reader.listThingGroups()),
           region.listings.listBillingGroupNames(),
+          collect(region.reader.listProvisioningTemplates()),
+          collect(region.reader.listRoleAliases()),
+          region.reader.getIndexingConfiguration(),
         ]);
-        Object.assign(registry, { thingTypes, caCertificates, thingGroups, billingGroups: billingGroups ?? null });
+        Object.assign(registry, { thingTypes, caCertificates, thingGroups, billingGroups: billingGroups ?? null, provisioningTemplates, roleAliases, indexingConfiguration });
         first = registry;
       } else {
         first = (await loadPartial(context.store, partialKey(input.runId, input.side, 'registry', 0))) as RegistryPartial;
@@ -387,6 +396,9 @@ async function assembleSide(store: DriftStore, runId: string, side: DriftSide): 
   if (first === undefined) throw new InvalidInputError(`drift run ${runId}: the ${side} registry stream has no first chunk`);
   snapshot.thingTypes = first.thingTypes ?? [];
   snapshot.caCertificates = first.caCertificates ?? [];
+  snapshot.provisioningTemplates = first.provisioningTemplates ?? [];
+  snapshot.roleAliases = first.roleAliases ?? [];
+  if (first.indexingConfiguration !== undefined) snapshot.indexingConfiguration = first.indexingConfiguration;
   snapshot.thingGroups = first.thingGroups ?? [];
   const listings = membershipListings(first);
   const groupsOf = new Map<string, string[]>();

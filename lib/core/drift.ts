@@ -277,10 +277,12 @@ function regionOfPolicies(snapshot: RegistrySnapshot): string {
   return 'unknown';
 }
 
-const SNAPSHOT_FIELD: Record<Exclude<DifferenceKind, 'groupMembership'>, keyof RegistrySnapshot> = {
+const SNAPSHOT_FIELD: Record<Exclude<DifferenceKind, 'groupMembership' | 'indexingConfiguration'>, keyof RegistrySnapshot> = {
   thingType: 'thingTypes',
   thingGroup: 'thingGroups',
   policy: 'policies',
+  provisioningTemplate: 'provisioningTemplates',
+  roleAlias: 'roleAliases',
   caCertificate: 'caCertificates',
   certificate: 'certificates',
   thing: 'things',
@@ -290,7 +292,8 @@ const SNAPSHOT_FIELD: Record<Exclude<DifferenceKind, 'groupMembership'>, keyof R
 
 function itemCount(snapshot: RegistrySnapshot, kind: DifferenceKind): number {
   if (kind === 'groupMembership') return snapshot.things.reduce((n, t) => n + t.groupNames.length, 0);
-  return snapshot[SNAPSHOT_FIELD[kind]].length;
+  if (kind === 'indexingConfiguration') return snapshot.indexingConfiguration === undefined ? 0 : 1;
+  return (snapshot[SNAPSHOT_FIELD[kind]] as readonly unknown[] | undefined)?.length ?? 0;
 }
 
 /** A difference without item bodies. */

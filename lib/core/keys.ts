@@ -9,9 +9,12 @@ export type DifferenceKind = ResourceKind | 'groupMembership';
 
 /** The order in which kinds are reported and created. */
 export const DIFFERENCE_KINDS: readonly DifferenceKind[] = [
+  'indexingConfiguration',
   'thingType',
   'thingGroup',
   'policy',
+  'provisioningTemplate',
+  'roleAlias',
   'caCertificate',
   'certificate',
   'thing',
@@ -25,6 +28,8 @@ export const TOP_LEVEL_KINDS: readonly DifferenceKind[] = [
   'thingType',
   'thingGroup',
   'policy',
+  'provisioningTemplate',
+  'roleAlias',
   'caCertificate',
   'certificate',
   'thing',

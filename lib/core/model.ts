@@ -30,13 +30,27 @@ export const CertificateIdSchema = z
 /** Attribute map of a thing or group: names and values are strings. */
 export const AttributesSchema = z.record(z.string(), z.string());
 
+/**
+ * The MQTT 5 user properties IoT adds to messages from things of a type
+ * (https://docs.aws.amazon.com/iot/latest/apireference/API_Mqtt5Configuration.html).
+ */
+export const Mqtt5ConfigurationSchema = z.strictObject({
+  propagatingAttributes: z
+    .array(z.strictObject({ userPropertyKey: z.string().min(1).max(128), thingAttribute: z.string().optional(), connectionAttribute: z.string().optional() }))
+    .max(50)
+    .default([]),
+});
+export type Mqtt5Configuration = z.infer<typeof Mqtt5ConfigurationSchema>;
+
 export const ThingTypeSchema = z.strictObject({
   name: RegistryNameSchema,
   description: z.string().optional(),
   searchableAttributes: z.array(z.string()).default([]),
   deprecated: z.boolean().default(false),
+  /** Absent is the same as no propagating attributes. */
+  mqtt5Configuration: Mqtt5ConfigurationSchema.optional(),
 });
-/** A thing type: compared by description, searchable attributes and deprecation state. */
+/** A thing type: compared by description, searchable attributes, MQTT 5 propagating attributes and deprecation state. */
 export type ThingType = z.infer<typeof ThingTypeSchema>;
 
 export const StaticThingGroupSchema = z.strictObject({
@@ -104,15 +118,88 @@ export type Certificate = z.infer<typeof CertificateSchema>;
 
 export const CaCertificateStatusSchema = z.enum(['ACTIVE', 'INACTIVE']);
 
+/**
+ * A CA's just-in-time provisioning configuration: the template body (or the name of a JITP provisioning
+ * template) and the role IoT assumes to run it. Limits from
+ * https://docs.aws.amazon.com/iot/latest/apireference/API_RegistrationConfig.html.
+ */
+export const RegistrationConfigSchema = z.strictObject({
+  templateBody: z.string().max(10240).optional(),
+  templateName: z.string().regex(/^[0-9A-Za-z_-]{1,36}$/, 'must match [0-9A-Za-z_-]{1,36}').optional(),
+  roleArn: z.string().min(20).max(2048).optional(),
+});
+/** What JITP runs for a certificate signed by the CA. */
+export type RegistrationConfig = z.infer<typeof RegistrationConfigSchema>;
+
 export const CaCertificateSchema = z.strictObject({
   certificateId: CertificateIdSchema,
   status: CaCertificateStatusSchema,
   certificatePem: z.string().min(1).max(65536),
   autoRegistration: z.boolean().default(false),
   certificateMode: CertificateModeSchema.optional(),
+  /** JITP configuration; absent when the CA has none. */
+  registrationConfig: RegistrationConfigSchema.optional(),
 });
 /** A registered CA certificate. */
 export type CaCertificate = z.infer<typeof CaCertificateSchema>;
+
+/** A provisioning template name: 1–36 characters of `[0-9A-Za-z_-]`. */
+export const ProvisioningTemplateNameSchema = z.string().regex(/^[0-9A-Za-z_-]{1,36}$/, 'must match [0-9A-Za-z_-]{1,36}');
+
+export const ProvisioningTemplateSchema = z.strictObject({
+  name: ProvisioningTemplateNameSchema,
+  description: z.string().max(500).optional(),
+  /** The default version's body (version numbers are per region and never compared). */
+  templateBody: z.string().min(1).max(10240),
+  type: z.enum(['FLEET_PROVISIONING', 'JITP']).default('FLEET_PROVISIONING'),
+  enabled: z.boolean().default(false),
+  provisioningRoleArn: z.string().min(20).max(2048),
+  /** A Lambda that IoT calls before provisioning a device (fleet provisioning templates only). */
+  preProvisioningHook: z.strictObject({ targetArn: z.string().min(1).max(2048), payloadVersion: z.string().optional() }).optional(),
+});
+/**
+ * A fleet provisioning (or JITP) template: compared by its default version's body (after the region
+ * rewrite of the policies it embeds), type, enabled flag, description, role and pre-provisioning hook.
+ * Limits from https://docs.aws.amazon.com/iot/latest/apireference/API_CreateProvisioningTemplate.html.
+ */
+export type ProvisioningTemplate = z.infer<typeof ProvisioningTemplateSchema>;
+
+/** A role alias name: 1–128 characters of `[\w=,@-]`. */
+export const RoleAliasNameSchema = z.string().min(1).max(128).regex(/^[\w=,@-]+$/, 'must match [\\w=,@-]+');
+
+export const RoleAliasSchema = z.strictObject({
+  name: RoleAliasNameSchema,
+  /** An IAM role ARN: IAM is global, so the same ARN serves both regions. */
+  roleArn: z.string().min(20).max(2048),
+  credentialDurationSeconds: z.number().int().min(900).max(43200).default(3600),
+});
+/**
+ * A role alias of the credentials provider: compared by role ARN and credential duration. Limits from
+ * https://docs.aws.amazon.com/iot/latest/apireference/API_CreateRoleAlias.html.
+ */
+export type RoleAlias = z.infer<typeof RoleAliasSchema>;
+
+export const IndexingFieldSchema = z.strictObject({ name: z.string().min(1), type: z.enum(['Number', 'String', 'Boolean']) });
+/** A custom field of the fleet index. */
+export type IndexingField = z.infer<typeof IndexingFieldSchema>;
+
+export const IndexingConfigurationSchema = z.strictObject({
+  thingIndexingMode: z.enum(['OFF', 'REGISTRY', 'REGISTRY_AND_SHADOW']).default('OFF'),
+  thingConnectivityIndexingMode: z.enum(['OFF', 'STATUS']).default('OFF'),
+  deviceDefenderIndexingMode: z.enum(['OFF', 'VIOLATIONS']).default('OFF'),
+  namedShadowIndexingMode: z.enum(['OFF', 'ON']).default('OFF'),
+  customFields: z.array(IndexingFieldSchema).default([]),
+  /** The named shadows indexed (the thing index's filter). */
+  namedShadowNames: z.array(z.string()).default([]),
+  thingGroupIndexingMode: z.enum(['OFF', 'ON']).default('OFF'),
+  thingGroupCustomFields: z.array(IndexingFieldSchema).default([]),
+});
+/**
+ * A region's fleet-indexing configuration, as far as dynamic thing groups depend on it
+ * (https://docs.aws.amazon.com/iot/latest/apireference/API_UpdateIndexingConfiguration.html). Managed
+ * fields are the service's; the geolocation and connectivity filters are not compared.
+ */
+export type IndexingConfiguration = z.infer<typeof IndexingConfigurationSchema>;
 
 export const PolicyVersionInfoSchema = z.strictObject({
   versionId: z.string(),
@@ -168,6 +255,12 @@ export interface RegistrySnapshot {
   policies: Policy[];
   policyAttachments: PolicyAttachment[];
   thingPrincipalAttachments: ThingPrincipalAttachment[];
+  /** Provisioning templates; absent in a snapshot that did not read them (then never compared). */
+  provisioningTemplates?: ProvisioningTemplate[];
+  /** Role aliases; absent in a snapshot that did not read them (then never compared). */
+  roleAliases?: RoleAlias[];
+  /** The region's fleet-indexing configuration; absent in a snapshot that did not read it (then never compared). */
+  indexingConfiguration?: IndexingConfiguration;
 }
 
 /** A snapshot with nothing in it. */
@@ -189,6 +282,9 @@ export const RESOURCE_KINDS = [
   'thingType',
   'thingGroup',
   'policy',
+  'provisioningTemplate',
+  'roleAlias',
+  'indexingConfiguration',
   'caCertificate',
   'certificate',
   'thing',

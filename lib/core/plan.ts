@@ -10,6 +10,9 @@
  */
 import type {
   CaCertificate,
+  ProvisioningTemplate,
+  RoleAlias,
+  IndexingConfiguration,
   PolicyTarget,
   SettableCertificateStatus,
   Thing,
@@ -21,6 +24,8 @@ import { policyTargetKey, thingPrincipalKey } from './model';
 import type { Difference, ThingDifference, ThingTypeDifference } from './diff';
 import { groupMembershipKey, resourceId, TOP_LEVEL_KINDS, type DifferenceKind } from './keys';
 import { rewritePolicyDocument, type AccountRewrite } from './policy-document';
+import { widenedIndexing } from './indexing';
+import { arnRegion, expectedRegistrationConfig, rewriteTemplateBody } from './provisioning-template';
 import {
   certificateStatusChange,
   DEFAULT_DELETE_MODE,
@@ -33,10 +38,15 @@ import { errorMessage, errorName } from './errors';
 
 /** Phase numbers: operations run phase by phase, ascending; operations of one phase run concurrently. */
 export const PHASES = {
+  /** First: dynamic thing groups are created against the index. */
+  indexingConfiguration: 50,
   thingTypes: 100,
   /** Plus the group's depth, so parents are created first. */
   thingGroups: 200,
   policies: 300,
+  /** After policies (a template names them), before CA certificates (a JITP CA may name a template). */
+  provisioningTemplates: 350,
+  roleAliases: 350,
   caCertificates: 400,
   certificates: 500,
   things: 600,
@@ -52,6 +62,9 @@ export const PHASES = {
   detachPrincipals: 910,
   deleteThings: 930,
   deleteCertificates: 940,
+  /** Before the CA certificates whose registration config may name them. */
+  deleteProvisioningTemplates: 945,
+  deleteRoleAliases: 945,
   deleteCaCertificates: 950,
   deletePolicies: 960,
   /** Plus (MAX_GROUP_DEPTH − depth), so children are deleted first. */
@@ -118,6 +131,16 @@ export type OperationCall =
   | { type: 'registerCaCertificate'; caCertificate: CaCertificate }
   | { type: 'updateCaCertificate'; caCertificate: CaCertificate }
   | { type: 'deleteCaCertificate'; certificateId: string }
+  /** The template's body is the source's with its embedded policies rewritten to the target region. */
+  | { type: 'createProvisioningTemplate'; template: ProvisioningTemplate }
+  /** `newBody`: a new default version holds the body; the other fields are updated in place. */
+  | { type: 'updateProvisioningTemplate'; template: ProvisioningTemplate; newBody: boolean }
+  | { type: 'deleteProvisioningTemplate'; name: string }
+  /** The target's configuration widened to index what the source does (never narrowed). */
+  | { type: 'updateIndexingConfiguration'; configuration: IndexingConfiguration }
+  | { type: 'createRoleAlias'; roleAlias: RoleAlias }
+  | { type: 'updateRoleAlias'; roleAlias: RoleAlias }
+  | { type: 'deleteRoleAlias'; name: string }
   /** The document is the source's, rewritten to the target region (and account); the counts say how many ARNs changed. */
   | { type: 'createPolicy'; name: string; document: string; rewrittenArns: number; rewrittenAccounts: number }
   /** A new default version; at the 5-version limit apply deletes the oldest non-default one and retries. */
@@ -223,7 +246,7 @@ export function plan(differences: readonly Difference[], options: PlanOptions): 
           }
         } else if (d.change === 'different' && d.source && d.target) {
           const fields = new Set(d.fields?.map((f) => f.field));
-          if (fields.has('description') || fields.has('searchableAttributes')) {
+          if (fields.has('description') || fields.has('searchableAttributes') || fields.has('mqtt5Configuration')) {
             b.add({ type: 'updateThingType', kind: d.kind, key: d.key, action: 'update', phase: PHASES.thingTypes, thingType: d.source });
           }
           if (fields.has('deprecated')) {
@@ -292,11 +315,70 @@ export function plan(differences: readonly Difference[], options: PlanOptions): 
         }
         break;
       }
-      case 'caCertificate': {
+      case 'provisioningTemplate': {
+        if ((d.change === 'missing' || d.change === 'different') && d.source) {
+          const hookArn = d.source.preProvisioningHook?.targetArn;
+          if (hookArn !== undefined && arnRegion(hookArn) === options.sourceRegion) {
+            // Written as is, the secondary's provisioning would call the primary's region; written without
+            // it, devices would provision unchecked. Neither is a copy: reported for the operator instead.
+            b.skip(d.kind, d.key, `its pre-provisioning hook ${hookArn} is in the source region ${options.sourceRegion}; deploy the hook in ${options.targetRegion} and set it on the target's template`);
+            break;
+          }
+          if (d.change === 'different' && d.target && d.target.type !== d.source.type) {
+            b.skip(d.kind, d.key, `a provisioning template cannot change type (${d.target.type} in the target, ${d.source.type} in the source); delete it in the target to recreate it`);
+            break;
+          }
+          let template: ProvisioningTemplate;
+          try {
+            template = { ...d.source, templateBody: rewriteTemplateBody(d.source.templateBody, options.sourceRegion, options.targetRegion, `provisioning template "${d.key}"`, options.accounts).body };
+          } catch (error) {
+            b.invalid.push({ kind: d.kind, key: d.key, errorName: errorName(error), message: errorMessage(error) });
+            break;
+          }
+          if (d.change === 'missing') {
+            b.add({ type: 'createProvisioningTemplate', kind: d.kind, key: d.key, action: 'create', phase: PHASES.provisioningTemplates, template });
+          } else {
+            const newBody = (d.fields ?? []).some((f) => f.field === 'templateBody');
+            b.add({ type: 'updateProvisioningTemplate', kind: d.kind, key: d.key, action: 'update', phase: PHASES.provisioningTemplates, template, newBody });
+          }
+        } else if (d.change === 'extra') {
+          if (!mirror) b.skip(d.kind, d.key, RETAINED);
+          else b.add({ type: 'deleteProvisioningTemplate', kind: d.kind, key: d.key, action: 'delete', phase: PHASES.deleteProvisioningTemplates, name: d.key });
+        }
+        break;
+      }
+      case 'indexingConfiguration': {
+        if (d.change !== 'different' || !d.source || !d.target) break;
+        if ((d.narrower ?? []).length === 0) {
+          b.skip(d.kind, d.key, 'the target indexes more than the source; left as is (narrowing it could break its own queries and re-index its fleet)');
+          break;
+        }
+        b.add({ type: 'updateIndexingConfiguration', kind: d.kind, key: d.key, action: 'update', phase: PHASES.indexingConfiguration, configuration: widenedIndexing(d.source, d.target) });
+        break;
+      }
+      case 'roleAlias': {
         if (d.change === 'missing' && d.source) {
-          b.add({ type: 'registerCaCertificate', kind: d.kind, key: d.key, action: 'create', phase: PHASES.caCertificates, caCertificate: d.source });
+          b.add({ type: 'createRoleAlias', kind: d.kind, key: d.key, action: 'create', phase: PHASES.roleAliases, roleAlias: d.source });
         } else if (d.change === 'different' && d.source) {
-          b.add({ type: 'updateCaCertificate', kind: d.kind, key: d.key, action: 'update', phase: PHASES.caCertificates, caCertificate: d.source });
+          b.add({ type: 'updateRoleAlias', kind: d.kind, key: d.key, action: 'update', phase: PHASES.roleAliases, roleAlias: d.source });
+        } else if (d.change === 'extra') {
+          if (!mirror) b.skip(d.kind, d.key, RETAINED);
+          else b.add({ type: 'deleteRoleAlias', kind: d.kind, key: d.key, action: 'delete', phase: PHASES.deleteRoleAliases, name: d.key });
+        }
+        break;
+      }
+      case 'caCertificate': {
+        if ((d.change === 'missing' || d.change === 'different') && d.source) {
+          let caCertificate: CaCertificate;
+          try {
+            const registrationConfig = expectedRegistrationConfig(d.source.registrationConfig, options, d.key);
+            caCertificate = { ...d.source, ...(registrationConfig === undefined ? {} : { registrationConfig }) };
+          } catch (error) {
+            b.invalid.push({ kind: d.kind, key: d.key, errorName: errorName(error), message: errorMessage(error) });
+            break;
+          }
+          if (d.change === 'missing') b.add({ type: 'registerCaCertificate', kind: d.kind, key: d.key, action: 'create', phase: PHASES.caCertificates, caCertificate });
+          else b.add({ type: 'updateCaCertificate', kind: d.kind, key: d.key, action: 'update', phase: PHASES.caCertificates, caCertificate });
         } else if (d.change === 'extra' && d.target) {
           if (!mirror) b.skip(d.kind, d.key, RETAINED);
           else {

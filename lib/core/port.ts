@@ -8,6 +8,9 @@
  */
 import type {
   CaCertificate,
+  ProvisioningTemplate,
+  RoleAlias,
+  IndexingConfiguration,
   Certificate,
   CertificateStatus,
   Policy,
@@ -41,6 +44,14 @@ export interface Page<T> {
   nextToken?: string;
 }
 
+/** What a bulk registration task registered, once it has finished. */
+export interface ThingRegistrationTaskThings {
+  /** `InProgress`, `Cancelling` (still running), `Completed`, `Failed`, `Cancelled`. */
+  status: string;
+  /** Things named in the results report (empty while the task runs). */
+  thingNames: string[];
+}
+
 /** Reads one region's registry. */
 export interface RegistryReader {
   /** The region this reader reads. */
@@ -64,6 +75,22 @@ export interface RegistryReader {
 
   listCertificates(): AsyncIterable<CertificateSummary>;
   getCertificate(certificateId: string): Promise<Certificate | undefined>;
+
+  /** Every provisioning template, with its default version's body. */
+  listProvisioningTemplates(): AsyncIterable<ProvisioningTemplate>;
+  getProvisioningTemplate(name: string): Promise<ProvisioningTemplate | undefined>;
+
+  /** The region's fleet-indexing configuration (every mode OFF when indexing was never set up). */
+  getIndexingConfiguration(): Promise<IndexingConfiguration>;
+
+  /**
+   * A bulk registration task's state and, once it has finished, the names of the things its results
+   * report lists (undefined: no such task).
+   */
+  getThingRegistrationTaskThings(taskId: string): Promise<ThingRegistrationTaskThings | undefined>;
+
+  listRoleAliases(): AsyncIterable<RoleAlias>;
+  getRoleAlias(name: string): Promise<RoleAlias | undefined>;
 
   listCaCertificates(): AsyncIterable<CaCertificate>;
   getCaCertificate(certificateId: string): Promise<CaCertificate | undefined>;
@@ -125,6 +152,21 @@ export interface RegistryWriter {
   registerCaCertificate(ca: CaCertificate): Promise<void>;
   updateCaCertificate(ca: CaCertificate): Promise<void>;
   deleteCaCertificate(certificateId: string): Promise<void>;
+
+  createProvisioningTemplate(template: ProvisioningTemplate): Promise<void>;
+  /**
+   * Updates enabled, description, role and hook; with `newBody`, first makes the body a new default
+   * version (deleting the oldest non-default version at the version limit).
+   */
+  updateProvisioningTemplate(template: ProvisioningTemplate, options: { newBody: boolean }): Promise<void>;
+  deleteProvisioningTemplate(name: string): Promise<void>;
+
+  updateIndexingConfiguration(configuration: IndexingConfiguration): Promise<void>;
+
+  createRoleAlias(alias: RoleAlias): Promise<void>;
+  /** Role ARN and credential duration. */
+  updateRoleAlias(alias: RoleAlias): Promise<void>;
+  deleteRoleAlias(name: string): Promise<void>;
 
   createPolicy(name: string, document: string): Promise<void>;
   /** Creates a new version and makes it the default. Throws PolicyVersionLimitError at 5 versions. */

@@ -9,6 +9,8 @@ import {
   CertificateIdSchema,
   PolicyNameSchema,
   PolicyTargetSchema,
+  ProvisioningTemplateNameSchema,
+  RoleAliasNameSchema,
   RegistryNameSchema,
   ThingNameSchema,
   emptySnapshot,
@@ -16,11 +18,14 @@ import {
   policyTargetKey,
   thingPrincipalKey,
   type PolicyTarget,
+  type Certificate,
   type RegistrySnapshot,
+  type Thing,
   type ThingGroup,
 } from './model';
 import type { RegistryReader, ThingFilter } from './port';
 import { mapWithConcurrency } from './concurrency';
+import { InvalidResourceError, ResourceNotFoundError, TransientServiceError } from './errors';
 import type { DeleteMode } from './safety';
 
 /** Validates a ref arriving at a boundary (Lambda input, CLI). */
@@ -29,6 +34,12 @@ export const ResourceRefSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('thingGroup'), name: RegistryNameSchema }),
   z.strictObject({ kind: z.literal('policy'), name: PolicyNameSchema }),
   z.strictObject({ kind: z.literal('caCertificate'), certificateId: CertificateIdSchema }),
+  z.strictObject({ kind: z.literal('provisioningTemplate'), name: ProvisioningTemplateNameSchema }),
+  z.strictObject({ kind: z.literal('roleAlias'), name: RoleAliasNameSchema }),
+  /** The region's fleet-indexing configuration (one per region). */
+  z.strictObject({ kind: z.literal('indexingConfiguration') }),
+  /** The devices a bulk registration task registered (expanded into their stages; never read as a resource). */
+  z.strictObject({ kind: z.literal('thingRegistrationTask'), taskId: z.string().min(1).max(40) }),
   z.strictObject({ kind: z.literal('certificate'), certificateId: CertificateIdSchema }),
   /** The thing with its static group memberships. */
   z.strictObject({ kind: z.literal('thing'), name: ThingNameSchema }),
@@ -47,12 +58,18 @@ export function refKey(ref: ResourceRef): string {
     case 'thingGroup':
     case 'policy':
     case 'thing':
+    case 'provisioningTemplate':
+    case 'roleAlias':
       return `${ref.kind}:${ref.name}`;
     case 'caCertificate':
     case 'certificate':
       return `${ref.kind}:${ref.certificateId}`;
     case 'thingPrincipals':
       return `thingPrincipals:${ref.thingName}`;
+    case 'indexingConfiguration':
+      return 'indexingConfiguration';
+    case 'thingRegistrationTask':
+      return `thingRegistrationTask:${ref.taskId}`;
     case 'policyAttachments':
       return `policyAttachments:${policyTargetKey(ref.target)}`;
   }
@@ -83,7 +100,13 @@ class SnapshotCollector {
     policies: new Map<string, RegistrySnapshot['policies'][number]>(),
     policyAttachments: new Map<string, RegistrySnapshot['policyAttachments'][number]>(),
     thingPrincipalAttachments: new Map<string, RegistrySnapshot['thingPrincipalAttachments'][number]>(),
+    provisioningTemplates: new Map<string, NonNullable<RegistrySnapshot['provisioningTemplates']>[number]>(),
+    roleAliases: new Map<string, NonNullable<RegistrySnapshot['roleAliases']>[number]>(),
   };
+  private roleAliasesRead = false;
+  private indexing: RegistrySnapshot['indexingConfiguration'];
+  /** Whether templates were read (only then does the snapshot hold the field, and the diff compare them). */
+  private templatesRead = false;
 
   constructor(readonly reader: RegistryReader) {}
 
@@ -121,6 +144,32 @@ class SnapshotCollector {
     if (c) this.items.caCertificates.set(id, c);
     return c;
   }
+  async provisioningTemplate(name: string) {
+    this.templatesRead = true;
+    const t = await this.once(`provisioningTemplate:${name}`, () => this.reader.getProvisioningTemplate(name));
+    if (t) this.items.provisioningTemplates.set(name, t);
+    return t;
+  }
+  /** Every provisioning template of the region. */
+  async allProvisioningTemplates() {
+    this.templatesRead = true;
+    for await (const t of this.reader.listProvisioningTemplates()) this.items.provisioningTemplates.set(t.name, t);
+  }
+  async roleAlias(name: string) {
+    this.roleAliasesRead = true;
+    const a = await this.once(`roleAlias:${name}`, () => this.reader.getRoleAlias(name));
+    if (a) this.items.roleAliases.set(name, a);
+    return a;
+  }
+  /** Every role alias of the region. */
+  async allRoleAliases() {
+    this.roleAliasesRead = true;
+    for await (const a of this.reader.listRoleAliases()) this.items.roleAliases.set(a.name, a);
+  }
+  async indexingConfiguration() {
+    this.indexing = await this.once('indexingConfiguration', () => this.reader.getIndexingConfiguration());
+    return this.indexing;
+  }
   async policy(name: string) {
     const p = await this.once(`policy:${name}`, () => this.reader.getPolicy(name));
     if (p) this.items.policies.set(name, p);
@@ -145,8 +194,8 @@ class SnapshotCollector {
     }
     return names;
   }
-  add<K extends keyof SnapshotCollector['items']>(field: K, key: string, item: RegistrySnapshot[K][number]): void {
-    (this.items[field] as Map<string, RegistrySnapshot[K][number]>).set(key, item);
+  add<K extends keyof SnapshotCollector['items']>(field: K, key: string, item: NonNullable<RegistrySnapshot[K]>[number]): void {
+    (this.items[field] as Map<string, NonNullable<RegistrySnapshot[K]>[number]>).set(key, item);
   }
 
   async readRef(ref: ResourceRef): Promise<void> {
@@ -162,6 +211,18 @@ class SnapshotCollector {
         return;
       case 'caCertificate':
         await this.caCertificate(ref.certificateId);
+        return;
+      case 'provisioningTemplate':
+        await this.provisioningTemplate(ref.name);
+        return;
+      case 'roleAlias':
+        await this.roleAlias(ref.name);
+        return;
+      case 'indexingConfiguration':
+        await this.indexingConfiguration();
+        return;
+      case 'thingRegistrationTask':
+        // Not a resource: changeStages expands it into the devices the task registered.
         return;
       case 'certificate':
         await this.certificate(ref.certificateId);
@@ -189,6 +250,9 @@ class SnapshotCollector {
       policies: sorted(this.items.policies),
       policyAttachments: sorted(this.items.policyAttachments),
       thingPrincipalAttachments: sorted(this.items.thingPrincipalAttachments),
+      ...(this.templatesRead ? { provisioningTemplates: sorted(this.items.provisioningTemplates) } : {}),
+      ...(this.roleAliasesRead ? { roleAliases: sorted(this.items.roleAliases) } : {}),
+      ...(this.indexing !== undefined ? { indexingConfiguration: this.indexing } : {}),
     };
   }
 }
@@ -241,6 +305,9 @@ export async function readAll(reader: RegistryReader, options: ReadAllOptions = 
     for (const t of await collect(reader.listThingTypes())) c.add('thingTypes', t.name, t);
     for (const g of await collect(reader.listThingGroups())) c.add('thingGroups', g.name, g);
     for (const ca of await collect(reader.listCaCertificates())) c.add('caCertificates', ca.certificateId, ca);
+    await c.allProvisioningTemplates();
+    await c.allRoleAliases();
+    await c.indexingConfiguration();
     const names = await allThingNames(reader, {});
     await mapWithConcurrency(names, concurrency, (name) => c.thingPrincipals(name));
     const certificates = await collect(reader.listCertificates());
@@ -286,6 +353,9 @@ export function snapshotRefs(snapshot: RegistrySnapshot): ResourceRef[] {
     ...snapshot.thingGroups.map((g) => ({ kind: 'thingGroup' as const, name: g.name })),
     ...snapshot.policies.map((p) => ({ kind: 'policy' as const, name: p.name })),
     ...snapshot.caCertificates.map((c) => ({ kind: 'caCertificate' as const, certificateId: c.certificateId })),
+    ...(snapshot.provisioningTemplates ?? []).map((t) => ({ kind: 'provisioningTemplate' as const, name: t.name })),
+    ...(snapshot.roleAliases ?? []).map((a) => ({ kind: 'roleAlias' as const, name: a.name })),
+    ...(snapshot.indexingConfiguration !== undefined ? [{ kind: 'indexingConfiguration' as const }] : []),
     ...snapshot.certificates.map((c) => ({ kind: 'certificate' as const, certificateId: c.certificateId })),
     ...snapshot.things.map((t) => ({ kind: 'thing' as const, name: t.name })),
     ...snapshot.things.map((t) => ({ kind: 'thingPrincipals' as const, thingName: t.name })),
@@ -312,6 +382,18 @@ export function mergeSnapshots(...snapshots: RegistrySnapshot[]): RegistrySnapsh
   keyed<RegistrySnapshot['policies'][number]>('policies', (x) => x.name);
   keyed<RegistrySnapshot['policyAttachments'][number]>('policyAttachments', policyAttachmentKey);
   keyed<RegistrySnapshot['thingPrincipalAttachments'][number]>('thingPrincipalAttachments', thingPrincipalKey);
+  if (snapshots.some((s) => s.provisioningTemplates !== undefined)) {
+    const seen = new Map<string, NonNullable<RegistrySnapshot['provisioningTemplates']>[number]>();
+    for (const s of snapshots) for (const t of s.provisioningTemplates ?? []) if (!seen.has(t.name)) seen.set(t.name, t);
+    out.provisioningTemplates = [...seen.values()];
+  }
+  const indexing = snapshots.find((s) => s.indexingConfiguration !== undefined)?.indexingConfiguration;
+  if (indexing !== undefined) out.indexingConfiguration = indexing;
+  if (snapshots.some((s) => s.roleAliases !== undefined)) {
+    const seen = new Map<string, NonNullable<RegistrySnapshot['roleAliases']>[number]>();
+    for (const s of snapshots) for (const a of s.roleAliases ?? []) if (!seen.has(a.name)) seen.set(a.name, a);
+    out.roleAliases = [...seen.values()];
+  }
   return out;
 }
 
@@ -374,6 +456,13 @@ export async function refExists(reader: RegistryReader, ref: ResourceRef): Promi
       return (await reader.getPolicy(ref.name)) !== undefined;
     case 'caCertificate':
       return (await reader.getCaCertificate(ref.certificateId)) !== undefined;
+    case 'provisioningTemplate':
+      return (await reader.getProvisioningTemplate(ref.name)) !== undefined;
+    case 'roleAlias':
+      return (await reader.getRoleAlias(ref.name)) !== undefined;
+    case 'indexingConfiguration':
+    case 'thingRegistrationTask':
+      return true;
     case 'certificate':
       return (await reader.getCertificate(ref.certificateId)) !== undefined;
     case 'thing':
@@ -448,38 +537,31 @@ export async function changeStages(source: RegistryReader, ref: ResourceRef): Pr
       case 'thing': {
         const thing = await source.getThing(ref.name);
         if (thing === undefined) return [converge([ref])];
-        const groups = await groupStages(source, thing.groupNames);
-        const certs = (await source.listThingPrincipals(thing.name)).map((a) => certRef(a.certificateId));
-        return [
-          ensure(thing.thingTypeName === undefined ? [] : [{ kind: 'thingType', name: thing.thingTypeName }]),
-          ...groups.stages.map(ensure),
-          ensure(certs),
-          converge([ref]),
-          converge([{ kind: 'thingPrincipals', thingName: thing.name }]),
-        ];
+        return deviceStages(source, [thing]);
       }
       case 'certificate': {
         const cert = await source.getCertificate(ref.certificateId);
         if (cert === undefined) return [converge([ref])];
-        const policies = await source.listAttachedPolicies(certTarget(cert.certificateId));
-        return [
-          ensure(policyRefs(policies)),
-          ensure(cert.caCertificateId === undefined ? [] : [{ kind: 'caCertificate', certificateId: cert.caCertificateId }]),
-          converge([ref]),
-          converge([{ kind: 'policyAttachments', target: certTarget(cert.certificateId) }]),
-        ];
+        // A certificate attached to things is part of their devices: converge each device whole.
+        const things = (await mapWithConcurrency(await source.listPrincipalThings(cert.certificateId), 8, (a) => source.getThing(a.thingName))).filter(
+          (t): t is Thing => t !== undefined,
+        );
+        return deviceStages(source, things, [cert]);
       }
       case 'thingGroup': {
         const group = await source.getThingGroup(ref.name);
-        if (group === undefined || group.kind === 'dynamic') return [converge([ref])];
+        if (group === undefined) return [converge([ref])];
+        // A dynamic group's query runs against the fleet index: the target must index what the source does first.
+        if (group.kind === 'dynamic') return [converge([{ kind: 'indexingConfiguration' }]), converge([ref])];
         const groups = await groupStages(source, [group.name]);
         const policies = await source.listAttachedPolicies(groupTarget(group.name));
         const ancestors = groups.stages.slice(0, -1);
         return [ensure(policyRefs(policies)), ...ancestors.map(ensure), converge([ref]), converge([{ kind: 'policyAttachments', target: groupTarget(group.name) }])];
       }
       case 'thingPrincipals': {
-        const attachments = await source.listThingPrincipals(ref.thingName);
-        return [ensure(attachments.map((a) => certRef(a.certificateId))), converge([ref])];
+        const thing = await source.getThing(ref.thingName);
+        if (thing === undefined) return [converge([ref])];
+        return deviceStages(source, [thing]);
       }
       case 'policyAttachments': {
         const t = ref.target;
@@ -488,11 +570,92 @@ export async function changeStages(source: RegistryReader, ref: ResourceRef): Pr
       }
       case 'thingType':
       case 'policy':
-      case 'caCertificate':
+      case 'provisioningTemplate':
+      case 'roleAlias':
+      case 'indexingConfiguration':
         return [converge([ref])];
+      case 'thingRegistrationTask':
+        return taskDeviceStages(source, ref.taskId);
+      case 'caCertificate': {
+        // A JITP CA may name its template: ensure the template first.
+        const templateName = (await source.getCaCertificate(ref.certificateId))?.registrationConfig?.templateName;
+        return templateName === undefined ? [converge([ref])] : [ensure([{ kind: 'provisioningTemplate', name: templateName }]), converge([ref])];
+      }
     }
   })();
   return stages.filter((stage) => stage.length > 0);
 }
 
 const certRef = (certificateId: string): ResourceRef => ({ kind: 'certificate', certificateId });
+
+/**
+ * The stages that converge whole devices: each thing (type, attributes, billing group, static group
+ * memberships), each certificate attached to it (status) with its policy attachments, the policies those
+ * attach (created when missing, region rewritten), and the thing–principal attachments with their type.
+ * Devices provisioned over the data plane (fleet provisioning, JITP) leave no CloudTrail record of their
+ * certificate, policy attachment or thing attachment (aws-facts §11,
+ * https://docs.aws.amazon.com/iot/latest/developerguide/iot-using-cloudtrail.html), so the one event they
+ * do produce must bring all of it. Dependencies that have events of their own (type, groups, CA,
+ * policies) are only ensured: data-plane provisioning only ever creates a policy, while every policy
+ * update is a control-plane call (CreatePolicyVersion, SetDefaultPolicyVersion) that CloudTrail records
+ * and that syncs on its own event, so converging policies here would only repeat that work per device.
+ * The attachments are converged. A converged item reads both regions and writes nothing (principle 2).
+ *
+ * Stages: [type, root groups, CAs, policies (all ensured)] → deeper group levels → [certificates, things] →
+ * [thing–principal attachments, certificate policy attachments].
+ */
+export async function deviceStages(source: RegistryReader, things: readonly Thing[], extraCertificates: readonly Certificate[] = []): Promise<StageItem[][]> {
+  const ensure = (refs: ResourceRef[]): StageItem[] => uniqueRefs(refs).map((r) => ({ ref: r, mode: 'ensure' }));
+  const converge = (refs: ResourceRef[]): StageItem[] => uniqueRefs(refs).map((r) => ({ ref: r, mode: 'converge' }));
+  const groups = await groupStages(source, things.flatMap((t) => t.groupNames));
+  const certIds = [
+    ...new Set([
+      ...extraCertificates.map((c) => c.certificateId),
+      ...(await mapWithConcurrency(things, 8, (t) => source.listThingPrincipals(t.name))).flat().map((a) => a.certificateId),
+    ]),
+  ].sort();
+  const known = new Map(extraCertificates.map((c) => [c.certificateId, c] as const));
+  const certs = (await mapWithConcurrency(certIds, 8, async (id) => known.get(id) ?? (await source.getCertificate(id)))).filter((c): c is Certificate => c !== undefined);
+  const policies = [...new Set((await mapWithConcurrency(certs, 8, (c) => source.listAttachedPolicies(certTarget(c.certificateId)))).flat())].sort();
+  const types = things.flatMap((t): ResourceRef[] => (t.thingTypeName === undefined ? [] : [{ kind: 'thingType', name: t.thingTypeName }]));
+  const cas = certs.flatMap((c): ResourceRef[] => (c.caCertificateId === undefined ? [] : [{ kind: 'caCertificate', certificateId: c.caCertificateId }]));
+  const [rootGroups = [], ...deeperGroups] = groups.stages;
+  const stages: StageItem[][] = [
+    ensure([...types, ...rootGroups, ...cas, ...policyRefs(policies)]),
+    ...deeperGroups.map(ensure),
+    converge([...certs.map((c) => certRef(c.certificateId)), ...things.map((t): ResourceRef => ({ kind: 'thing', name: t.name }))]),
+    converge([
+      ...things.map((t): ResourceRef => ({ kind: 'thingPrincipals', thingName: t.name })),
+      ...certs.map((c): ResourceRef => ({ kind: 'policyAttachments', target: certTarget(c.certificateId) })),
+    ]),
+  ];
+  return stages.filter((stage) => stage.length > 0);
+}
+
+/**
+ * Most devices one bulk registration task's event converges in one execution: each device adds a few
+ * refs to the state (Step Functions caps a state's payload at 256 KiB), and the inner Map paces them at
+ * ten in flight. A larger task fails with a clear error (nothing dropped silently); its things still
+ * converge from their own registry events, and `reconcile` covers them.
+ */
+export const MAX_TASK_DEVICES_PER_EXECUTION = 500;
+
+/**
+ * The stages that converge every device a bulk registration task registered, read from the task's
+ * results report (https://docs.aws.amazon.com/iot/latest/developerguide/bulk-provisioning.html). A task
+ * still running throws TransientServiceError so the state machine's Retry waits with backoff.
+ */
+async function taskDeviceStages(source: RegistryReader, taskId: string): Promise<StageItem[][]> {
+  const task = await source.getThingRegistrationTaskThings(taskId);
+  if (task === undefined) throw new ResourceNotFoundError(`thing registration task ${taskId} does not exist in ${source.region}`);
+  if (task.status === 'InProgress' || task.status === 'Cancelling') {
+    throw new TransientServiceError(`thing registration task ${taskId} is still ${task.status}; its devices converge once it has finished`);
+  }
+  if (task.thingNames.length > MAX_TASK_DEVICES_PER_EXECUTION) {
+    throw new InvalidResourceError(
+      `thing registration task ${taskId} registered ${task.thingNames.length} things, more than ${MAX_TASK_DEVICES_PER_EXECUTION} one execution converges; they converge from their own registry events, or run reconcile`,
+    );
+  }
+  const things = (await mapWithConcurrency(task.thingNames, 8, (name) => source.getThing(name))).filter((t): t is Thing => t !== undefined);
+  return things.length === 0 ? [] : deviceStages(source, things);
+}

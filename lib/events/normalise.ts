@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { InvalidInputError } from '../core/errors';
-import { CertificateIdSchema, PolicyNameSchema, RegistryNameSchema, ThingNameSchema } from '../core/model';
+import { CertificateIdSchema, PolicyNameSchema, ProvisioningTemplateNameSchema, RegistryNameSchema, RoleAliasNameSchema, ThingNameSchema } from '../core/model';
 import type { PolicyTarget } from '../core/model';
 import { ResourceRefSchema, type ResourceRef } from '../core/scope';
 import {
@@ -104,7 +104,26 @@ const fromPolicyTarget: RefFromCall = (c) => ({
   target: policyTargetOf(c.request, c.request.target === undefined && c.request.principal !== undefined ? 'principal' : 'target'),
 });
 const fromPolicyPrincipal: RefFromCall = (c) => ({ kind: 'policyAttachments', target: policyTargetOf(c.request, 'principal') });
+const TaskIdSchema = z.string().min(1).max(40);
+const fromTemplateName: RefFromCall = (c) => ({ kind: 'provisioningTemplate', name: field(c.request, 'templateName', ProvisioningTemplateNameSchema, 'requestParameters') });
+const fromRoleAlias: RefFromCall = (c) => ({ kind: 'roleAlias', name: field(c.request, 'roleAlias', RoleAliasNameSchema, 'requestParameters') });
 const fromThingPrincipal: RefFromCall = (c) => ({ kind: 'thingPrincipals', thingName: thingNameOf(c.request) });
+/**
+ * RegisterThing provisions a whole device in one call (one CloudTrail record; the calls it makes inside
+ * are not logged: https://docs.aws.amazon.com/iot/latest/apireference/API_RegisterThing.html). Its
+ * response names the resources by ARN; the thing brings the whole device, else the certificate does.
+ */
+const fromRegisterThing: RefFromCall = (c) => {
+  const path = 'detail.responseElements.resourceArns';
+  const arns = c.response.resourceArns;
+  if (!arns || typeof arns !== 'object') throw new InvalidInputError(`invalid input: ${path}: required (the resources RegisterThing provisioned)`);
+  const { thing, certificate } = arns as Record<string, unknown>;
+  if (typeof thing === 'string') return { kind: 'thing', name: parseOrThrow(ThingNameSchema, arnResource(thing, 'thing', `${path}.thing`), `${path}.thing`) };
+  if (typeof certificate === 'string') {
+    return { kind: 'certificate', certificateId: parseOrThrow(CertificateIdSchema, arnResource(certificate, 'cert', `${path}.certificate`), `${path}.certificate`) };
+  }
+  throw new InvalidInputError(`invalid input: ${path}: names neither a thing nor a certificate`);
+};
 
 /** Every IoT write API whose effect this sync replicates, and which resource it names. */
 export const SYNCED_API_CALLS: Readonly<Record<string, RefFromCall>> = {
@@ -147,6 +166,20 @@ export const SYNCED_API_CALLS: Readonly<Record<string, RefFromCall>> = {
   DetachPrincipalPolicy: fromPolicyPrincipal,
   AttachThingPrincipal: fromThingPrincipal,
   DetachThingPrincipal: fromThingPrincipal,
+  RegisterThing: fromRegisterThing,
+  // Provisioning templates: each write names the template, the new default version is re-read from the source.
+  // UNCONFIRMED: that CloudTrail's requestParameters carry the URI's templateName (as they do for policyName).
+  CreateProvisioningTemplate: fromTemplateName,
+  UpdateProvisioningTemplate: fromTemplateName,
+  DeleteProvisioningTemplate: fromTemplateName,
+  CreateProvisioningTemplateVersion: fromTemplateName,
+  DeleteProvisioningTemplateVersion: fromTemplateName,
+  UpdateIndexingConfiguration: () => ({ kind: 'indexingConfiguration' }),
+  // A bulk registration task: one CloudTrail record for the whole task; the devices come from its report.
+  StartThingRegistrationTask: (c) => ({ kind: 'thingRegistrationTask', taskId: field(c.response, 'taskId', TaskIdSchema, 'responseElements') }),
+  CreateRoleAlias: fromRoleAlias,
+  UpdateRoleAlias: fromRoleAlias,
+  DeleteRoleAlias: fromRoleAlias,
 };
 
 function normaliseCloudTrail(envelope: EventBridgeEnvelope, detail: CloudTrailDetail): NormalisedEvent {

@@ -10,7 +10,7 @@
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 
 /** The IoT resource types the sync touches, as they appear in ARNs. */
-export type IotResourceType = 'thing' | 'thingtype' | 'thinggroup' | 'billinggroup' | 'cert' | 'cacert' | 'policy';
+export type IotResourceType = 'thing' | 'thingtype' | 'thinggroup' | 'billinggroup' | 'cert' | 'cacert' | 'policy' | 'provisioningtemplate' | 'rolealias';
 
 /** Actions with resource-level permissions, grouped by the resource types IAM authorizes them on. */
 interface ScopedActions {
@@ -30,6 +30,8 @@ export const SCOPED_READ_ACTIONS: readonly ScopedActions[] = [
   { resources: ['cert'], actions: ['iot:DescribeCertificate', 'iot:ListPrincipalThings', 'iot:ListPrincipalThingsV2'] },
   { resources: ['cacert'], actions: ['iot:DescribeCACertificate'] },
   { resources: ['policy'], actions: ['iot:GetPolicy', 'iot:ListPolicyVersions', 'iot:ListTargetsForPolicy'] },
+  { resources: ['provisioningtemplate'], actions: ['iot:DescribeProvisioningTemplate', 'iot:ListProvisioningTemplateVersions'] },
+  { resources: ['rolealias'], actions: ['iot:DescribeRoleAlias'] },
 ];
 
 /**
@@ -44,6 +46,12 @@ export const UNSCOPED_READ_ACTIONS: readonly string[] = [
   'iot:ListCACertificates',
   'iot:ListPolicies',
   'iot:ListAttachedPolicies',
+  'iot:ListProvisioningTemplates',
+  'iot:ListRoleAliases',
+  'iot:GetIndexingConfiguration',
+  // Bulk registration tasks: the devices a task registered are read from its results report.
+  'iot:DescribeThingRegistrationTask',
+  'iot:ListThingRegistrationTaskReports',
 ];
 
 /** Writes on named resources: target region only. */
@@ -70,6 +78,17 @@ export const SCOPED_WRITE_ACTIONS: readonly ScopedActions[] = [
   // Attach/DetachThingPrincipal are authorized on the certificate (the thing is only a condition key).
   { resources: ['cert'], actions: ['iot:UpdateCertificate', 'iot:DeleteCertificate', 'iot:AttachThingPrincipal', 'iot:DetachThingPrincipal'] },
   { resources: ['cacert'], actions: ['iot:UpdateCACertificate', 'iot:DeleteCACertificate'] },
+  {
+    resources: ['provisioningtemplate'],
+    actions: [
+      'iot:CreateProvisioningTemplate',
+      'iot:UpdateProvisioningTemplate',
+      'iot:DeleteProvisioningTemplate',
+      'iot:CreateProvisioningTemplateVersion',
+      'iot:DeleteProvisioningTemplateVersion',
+    ],
+  },
+  { resources: ['rolealias'], actions: ['iot:CreateRoleAlias', 'iot:UpdateRoleAlias', 'iot:DeleteRoleAlias'] },
 ];
 
 /**
@@ -80,6 +99,8 @@ export const UNSCOPED_WRITE_ACTIONS: readonly string[] = [
   'iot:RegisterCertificateWithoutCA',
   'iot:RegisterCertificate',
   'iot:RegisterCACertificate',
+  // The fleet-indexing configuration is an account setting of the region (no resource type).
+  'iot:UpdateIndexingConfiguration',
 ];
 
 /** Every IoT action the sync may call, read and write. */

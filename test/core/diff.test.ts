@@ -12,6 +12,15 @@ import {
   thingType,
 } from './builders';
 
+
+const JITP_ROLE = 'arn:aws:iam::123456789012:role/jitp';
+/** A JITP template body embedding a policy document that names `region`. */
+const jitpBody = (region: string): string =>
+  JSON.stringify({
+    Parameters: { 'AWS::IoT::Certificate::Id': { Type: 'String' } },
+    Resources: { policy: { Type: 'AWS::IoT::Policy', Properties: { PolicyDocument: policyDocument(region) } } },
+  });
+
 const A = certId('a');
 const CA = certId('c');
 
@@ -114,6 +123,30 @@ const rows: Row[] = [
     source: { caCertificates: [caCertificate(CA, { autoRegistration: true })] },
     target: { caCertificates: [caCertificate(CA, { status: 'INACTIVE' })] },
     expected: [{ kind: 'caCertificate', change: 'different', fields: [{ field: 'status', source: 'ACTIVE', target: 'INACTIVE' }, { field: 'autoRegistration', source: true, target: false }] }],
+  },
+  {
+    name: 'CA certificate JITP registrationConfig missing in the target',
+    source: { caCertificates: [caCertificate(CA, { registrationConfig: { templateBody: jitpBody('us-east-1'), roleArn: JITP_ROLE } })] },
+    target: { caCertificates: [caCertificate(CA)] },
+    expected: [{ kind: 'caCertificate', change: 'different', fields: [{ field: 'registrationConfig', source: { templateBody: jitpBody('us-east-1'), roleArn: JITP_ROLE }, target: null }] }],
+  },
+  {
+    name: 'CA certificate JITP registrationConfig equal once its embedded policy is rewritten (whitespace aside)',
+    source: { caCertificates: [caCertificate(CA, { registrationConfig: { templateBody: jitpBody('us-east-1'), roleArn: JITP_ROLE } })] },
+    target: { caCertificates: [caCertificate(CA, { registrationConfig: { templateBody: JSON.stringify(JSON.parse(jitpBody('eu-west-1')), null, 2), roleArn: JITP_ROLE } })] },
+    expected: [],
+  },
+  {
+    name: 'CA certificate JITP registrationConfig whose embedded policy still names the source region',
+    source: { caCertificates: [caCertificate(CA, { registrationConfig: { templateBody: jitpBody('us-east-1'), roleArn: JITP_ROLE } })] },
+    target: { caCertificates: [caCertificate(CA, { registrationConfig: { templateBody: jitpBody('us-east-1'), roleArn: JITP_ROLE } })] },
+    expected: [{ kind: 'caCertificate', change: 'different', fields: [{ field: 'registrationConfig', source: { templateBody: jitpBody('us-east-1'), roleArn: JITP_ROLE }, target: { templateBody: jitpBody('us-east-1'), roleArn: JITP_ROLE } }] }],
+  },
+  {
+    name: 'CA certificate whose JITP template body is not JSON (invalid, not compared)',
+    source: { caCertificates: [caCertificate(CA, { registrationConfig: { templateBody: '{not json' } })] },
+    target: { caCertificates: [caCertificate(CA)] },
+    expected: [{ kind: 'caCertificate', key: CA, change: 'invalid' }],
   },
   { name: 'policy missing', source: { policies: [{ name: 'p', document: policyDocument('us-east-1') }] }, target: {}, expected: [{ kind: 'policy', key: 'p', change: 'missing' }] },
   { name: 'policy extra', source: {}, target: { policies: [{ name: 'p', document: policyDocument('eu-west-1') }] }, expected: [{ kind: 'policy', key: 'p', change: 'extra' }] },

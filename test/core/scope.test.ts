@@ -95,26 +95,41 @@ describe('changeStages', () => {
   });
   const keys = (stages: StageItem[][]) => stages.map((s) => s.map((i) => `${i.mode} ${refKey(i.ref)}`));
 
-  it('converges a thing and its principals after ensuring its type, groups (parents first) and certificates', async () => {
-    const { c1 } = fleet.certificates;
+  it('converges a thing as a whole device: its certificates, thing and every attachment, after ensuring its type, groups (parents first), CA and policies', async () => {
+    const { c1, ca } = fleet.certificates;
     expect(keys(await changeStages(fleet.source, { kind: 'thing', name: 'sensor-1' }))).toEqual([
-      ['ensure thingType:sensor'],
-      ['ensure thingGroup:site-a'],
+      ['ensure thingType:sensor', 'ensure thingGroup:site-a', `ensure caCertificate:${ca.certificateId}`, 'ensure policy:device'],
       ['ensure thingGroup:floor-1'],
-      [`ensure certificate:${c1.certificateId}`],
-      ['converge thing:sensor-1'],
-      ['converge thingPrincipals:sensor-1'],
+      [`converge certificate:${c1.certificateId}`, 'converge thing:sensor-1'],
+      ['converge thingPrincipals:sensor-1', `converge policyAttachments:cert:${c1.certificateId}`],
     ]);
   });
 
-  it('converges a certificate and its policy attachments after ensuring its policies and CA', async () => {
-    const { c1, ca } = fleet.certificates;
-    expect(keys(await changeStages(fleet.source, { kind: 'certificate', certificateId: c1.certificateId }))).toEqual([
-      ['ensure policy:device'],
-      [`ensure caCertificate:${ca.certificateId}`],
-      [`converge certificate:${c1.certificateId}`],
-      [`converge policyAttachments:cert:${c1.certificateId}`],
-    ]);
+  it('converges the same whole device for an event about its thing-principal attachments', async () => {
+    expect(await changeStages(fleet.source, { kind: 'thingPrincipals', thingName: 'sensor-1' })).toEqual(
+      await changeStages(fleet.source, { kind: 'thing', name: 'sensor-1' }),
+    );
+  });
+
+  it('converges the devices a certificate is attached to, whole', async () => {
+    const { c1 } = fleet.certificates;
+    expect(await changeStages(fleet.source, { kind: 'certificate', certificateId: c1.certificateId })).toEqual(
+      await changeStages(fleet.source, { kind: 'thing', name: 'sensor-1' }),
+    );
+  });
+
+  it('converges a certificate attached to no thing and its policy attachments, after ensuring its policies', async () => {
+    const { c5 } = fleet.certificates;
+    await fleet.source.attachPolicy('device', { kind: 'certificate', certificateId: c5.certificateId });
+    try {
+      expect(keys(await changeStages(fleet.source, { kind: 'certificate', certificateId: c5.certificateId }))).toEqual([
+        ['ensure policy:device'],
+        [`converge certificate:${c5.certificateId}`],
+        [`converge policyAttachments:cert:${c5.certificateId}`],
+      ]);
+    } finally {
+      await fleet.source.detachPolicy('device', { kind: 'certificate', certificateId: c5.certificateId });
+    }
   });
 
   it('converges a group and its policy attachments after ensuring its ancestors', async () => {
@@ -137,6 +152,7 @@ describe('changeStages', () => {
     { kind: 'thing', name: 'deleted' },
     { kind: 'certificate', certificateId: 'e'.repeat(64) },
     { kind: 'thingGroup', name: 'deleted' },
+    { kind: 'thingPrincipals', thingName: 'deleted' },
     { kind: 'policy', name: 'device' },
     { kind: 'thingType', name: 'sensor' },
   ])('yields just the ref for %j (absent in the source, or needing nothing first)', async (ref) => {

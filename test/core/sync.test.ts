@@ -123,7 +123,7 @@ describe('reconcile', () => {
 });
 
 describe('syncResources', () => {
-  it('converges one thing with everything it needs, stage by stage, then makes no write call', async () => {
+  it('converges one thing as a whole device (certificate, policy, attachments), stage by stage, then makes no write call', async () => {
     const { source, target } = registries();
     await buildFleet(source);
     const stages = await changeStages(source, { kind: 'thing', name: 'sensor-1' });
@@ -136,10 +136,31 @@ describe('syncResources', () => {
     }
     expect(await target.getThing('sensor-1')).toMatchObject({ thingTypeName: 'sensor', groupNames: ['floor-1'], billingGroupName: 'standard' });
     expect((await target.listThingPrincipals('sensor-1')).map((a) => a.thingName)).toEqual(['sensor-1']);
+    // The whole device: its certificate's policy too, with the region rewritten.
+    const c1 = (await source.listThingPrincipals('sensor-1'))[0]!.certificateId;
+    expect(await target.listAttachedPolicies({ kind: 'certificate', certificateId: c1 })).toEqual(['device']);
+    expect((await target.getPolicy('device'))?.document).toContain(`arn:aws:iot:${TARGET_REGION}:`);
     const writes = target.writeCalls().length;
     const again = await syncResources(source, side(target), stages.flat().map((i) => i.ref), {});
     expect(again.differences).toEqual([]);
     expect(target.writeCalls()).toHaveLength(writes);
+  });
+
+  it('only ensures the policies of a device: an existing policy is not updated by a device event (its own event does that)', async () => {
+    const { source, target } = registries();
+    await buildFleet(source);
+    const stale = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: '*' }] });
+    await target.createPolicy('device', stale);
+    const stages = await changeStages(source, { kind: 'thing', name: 'sensor-1' });
+    for (const stage of stages) {
+      const refs = [];
+      for (const item of stage) if (item.mode === 'converge' || !(await refExists(target, item.ref))) refs.push(item.ref);
+      await syncResources(source, side(target), refs, {});
+    }
+    const c1 = (await source.listThingPrincipals('sensor-1'))[0]!.certificateId;
+    expect(await target.listAttachedPolicies({ kind: 'certificate', certificateId: c1 })).toEqual(['device']);
+    expect((await target.getPolicy('device'))?.document).toBe(stale);
+    expect(target.writeCalls().filter((c) => c.method === 'createPolicyVersion' || c.method === 'deletePolicyVersion')).toEqual([]);
   });
 
   it('registers a certificate with its CA when both regions hold the CA, even when only the certificate is named', async () => {

@@ -114,6 +114,76 @@ describe('the sync state machine', () => {
     expect(await target.listThingPrincipals('device-1')).toEqual([{ thingName: 'device-1', certificateId: cert.certificateId, type: 'EXCLUSIVE_THING' }]);
   });
 
+  describe('a device converges whole from the events it produces', () => {
+    /** Writes nothing in the target: the target's write calls since the stats were reset. */
+    const targetWrites = () => Object.entries(emulator.stats().byRegion[TARGET] ?? {}).filter(([op, counts]) => counts.requests > 0 && !/^(Describe|List|Get)/.test(op));
+
+    async function expectWholeDevice(thingName: string, certificateId: string, policyName: string) {
+      expect(await target.getThing(thingName)).toMatchObject({ name: thingName, thingTypeName: 'sensor', groupNames: ['fleet'] });
+      expect(await target.getCertificate(certificateId)).toMatchObject({ status: 'ACTIVE' });
+      expect(await target.listAttachedPolicies({ kind: 'certificate', certificateId })).toEqual([policyName]);
+      expect((await target.getPolicy(policyName))?.document).toContain(`arn:aws:iot:${TARGET}:${ACCOUNT}:client/`);
+      expect(await target.listThingPrincipals(thingName)).toEqual([{ thingName, certificateId, type: 'EXCLUSIVE_THING' }]);
+    }
+
+    async function sharedResources() {
+      await source.createThingType({ name: 'sensor', searchableAttributes: [], deprecated: false });
+      await source.createThingGroup({ kind: 'static', name: 'fleet', attributes: {} });
+      await source.createPolicy('fleet-device', devicePolicyDocument(SOURCE, ACCOUNT, '${iot:Connection.Thing.ThingName}'));
+    }
+
+    it('brings a device whose only delivered event is its registry "thing created" event, policy included, and a rerun writes nothing', async () => {
+      await sharedResources();
+      const cert = await ca.issue('fp-1');
+      await source.registerCertificate({ certificatePem: cert.certificatePem, status: 'ACTIVE' });
+      await source.attachPolicy('fleet-device', { kind: 'certificate', certificateId: cert.certificateId });
+      await source.createThing({ name: 'fp-1', thingTypeName: 'sensor', attributes: {} });
+      await source.addThingToGroup('fp-1', { name: 'fleet' });
+      await source.attachThingPrincipal('fp-1', cert.certificateId, 'EXCLUSIVE_THING');
+      await emulator.events.flush();
+      // What fleet provisioning over MQTT leaves: no CloudTrail record of the data-plane steps, so only the
+      // registry event of the thing reaches the sync (aws-facts §11).
+      const created = emulator.events.log(SOURCE).filter((e) => e.type === 'registry' && e.topic === '$aws/events/thing/fp-1/created');
+      expect(created).toHaveLength(1);
+      const bus = new LocalEventBus(SOURCE, ACCOUNT);
+      await bus.listener(created[0]!);
+      const [event] = bus.take();
+      const runner = new LocalSyncRunner({ source, target, deleteMode: 'retain', logger: silentLogger }, { retryIntervalMs: 0 });
+
+      const run = await runner.run(event);
+
+      expect(run.status).toBe('SUCCEEDED');
+      await expectWholeDevice('fp-1', cert.certificateId, 'fleet-device');
+      emulator.resetStats();
+      expect((await runner.run(event)).status).toBe('SUCCEEDED');
+      expect(targetWrites()).toEqual([]);
+    });
+
+    it('brings a device whose only events are CreateThing and AttachThingPrincipal', async () => {
+      await sharedResources();
+      const cert = await ca.issue('fp-2');
+      await source.registerCertificate({ certificatePem: cert.certificatePem, status: 'ACTIVE' });
+      await source.attachPolicy('fleet-device', { kind: 'certificate', certificateId: cert.certificateId });
+      await source.createThing({ name: 'fp-2', thingTypeName: 'sensor', attributes: {} });
+      await source.addThingToGroup('fp-2', { name: 'fleet' });
+      await source.attachThingPrincipal('fp-2', cert.certificateId, 'EXCLUSIVE_THING');
+      await emulator.events.flush();
+      const bus = new LocalEventBus(SOURCE, ACCOUNT);
+      const kept = emulator.events
+        .log(SOURCE)
+        .filter((e) => e.type === 'cloudtrail' && ['CreateThing', 'AttachThingPrincipal'].includes(String(e.event.detail.eventName)));
+      expect(kept).toHaveLength(2);
+      for (const e of kept) await bus.listener(e);
+      const runner = new LocalSyncRunner({ source, target, deleteMode: 'retain', logger: silentLogger }, { retryIntervalMs: 0 });
+
+      const runs = [];
+      for (const event of bus.take()) runs.push(await runner.run(event));
+
+      expect(runs.map((r) => r.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+      await expectWholeDevice('fp-2', cert.certificateId, 'fleet-device');
+    });
+  });
+
   it('replicates a certificate revocation, and a second run of the same event writes nothing', async () => {
     const cert = await ca.issue('device-2');
     await source.registerCertificate({ certificatePem: cert.certificatePem, status: 'ACTIVE' });

@@ -112,6 +112,41 @@ describe('normaliseEvent', () => {
     expect(result.status === 'change' && result.change.ref).toEqual(ref);
   });
 
+  it('names the thing a RegisterThing call provisioned (the whole device), else its certificate', () => {
+    const both = cloudTrail('RegisterThing', { templateBody: '{}' }, { resourceArns: { thing: `${ARN_PREFIX}:thing/dev-1`, certificate: `${ARN_PREFIX}:cert/${CERT}` } });
+    const certOnly = cloudTrail('RegisterThing', { templateBody: '{}' }, { resourceArns: { certificate: `${ARN_PREFIX}:cert/${CERT}` } });
+    const r1 = normaliseEvent(both);
+    const r2 = normaliseEvent(certOnly);
+    expect(r1.status === 'change' && r1.change.ref).toEqual({ kind: 'thing', name: 'dev-1' });
+    expect(r2.status === 'change' && r2.change.ref).toEqual({ kind: 'certificate', certificateId: CERT });
+  });
+
+  it('rejects a RegisterThing record without resource ARNs, naming the field', () => {
+    expect(() => normaliseEvent(cloudTrail('RegisterThing', { templateBody: '{}' }, {}))).toThrow(/detail\.responseElements\.resourceArns/);
+    expect(() => normaliseEvent(cloudTrail('RegisterThing', {}, { resourceArns: { policy: `${ARN_PREFIX}:policy/p` } }))).toThrow(/names neither a thing nor a certificate/);
+  });
+
+  it.each(['CreateProvisioningTemplate', 'UpdateProvisioningTemplate', 'DeleteProvisioningTemplate', 'CreateProvisioningTemplateVersion', 'DeleteProvisioningTemplateVersion'])(
+    'names the provisioning template a %s call changed, and refuses a malformed template name by field',
+    (eventName) => {
+      const r = normaliseEvent(cloudTrail(eventName, { templateName: 'fleet-claim' }));
+      expect(r.status === 'change' && r.change.ref).toEqual({ kind: 'provisioningTemplate', name: 'fleet-claim' });
+      expect(() => normaliseEvent(cloudTrail(eventName, { templateName: 'no spaces allowed' }))).toThrow(/requestParameters\.templateName/);
+    },
+  );
+
+  it.each(['CreateRoleAlias', 'UpdateRoleAlias', 'DeleteRoleAlias'])('names the role alias a %s call changed', (eventName) => {
+    const r = normaliseEvent(cloudTrail(eventName, { roleAlias: 'device-creds' }));
+    expect(r.status === 'change' && r.change.ref).toEqual({ kind: 'roleAlias', name: 'device-creds' });
+    expect(() => normaliseEvent(cloudTrail(eventName, {}))).toThrow(/requestParameters\.roleAlias/);
+  });
+
+  it('names the bulk registration task a StartThingRegistrationTask call started, from its response', () => {
+    const r = normaliseEvent(cloudTrail('StartThingRegistrationTask', { templateBody: '{}', inputFileBucket: 'b', inputFileKey: 'k', roleArn: 'r' }, { taskId: 'd4a3c2b1-task' }));
+    expect(r.status === 'change' && r.change.ref).toEqual({ kind: 'thingRegistrationTask', taskId: 'd4a3c2b1-task' });
+    expect(() => normaliseEvent(cloudTrail('StartThingRegistrationTask', {}, {}))).toThrow(/responseElements\.taskId/);
+  });
+
   it('covers the deprecated principal-policy calls and every write API of the design', () => {
     expect(Object.keys(SYNCED_API_CALLS)).toEqual(expect.arrayContaining(['AttachPrincipalPolicy', 'DetachPrincipalPolicy', 'RegisterCertificateWithoutCA', 'DeletePolicyVersion']));
   });

@@ -9,7 +9,7 @@ const request = (operation: string, input: Record<string, unknown>) => iotAuthor
 /** A value for every member an emulator route can carry, so each operation names what it can. */
 const SAMPLE_INPUT: Record<string, string> = {
   thingName: 't1', thingTypeName: 'tt', thingGroupName: 'g1', billingGroupName: 'b1', policyName: 'p1', policyVersionId: '1',
-  certificateId: 'c1', caCertificateId: 'ca1', target: arn('cert/c1'), principal: arn('cert/c1'),
+  certificateId: 'c1', caCertificateId: 'ca1', target: arn('cert/c1'), principal: arn('cert/c1'), templateName: 'tpl1', roleAlias: 'ra1',
 };
 
 describe('iotAuthorizationRequest (Service Authorization Reference data)', () => {

@@ -83,7 +83,7 @@ function logicalId(template: Template, type: string, prefix: string): string {
 }
 
 const WRITE_ACTIONS = new Set([...SCOPED_WRITE_ACTIONS.flatMap((s) => s.actions), ...UNSCOPED_WRITE_ACTIONS]);
-const IOT_ARN = /^arn:<AWS::Partition>:iot:([a-z0-9-]+):\d{12}:(thing|thingtype|thinggroup|billinggroup|cert|cacert|policy)\/\*$/;
+const IOT_ARN = /^arn:<AWS::Partition>:iot:([a-z0-9-]+):\d{12}:(thing|thingtype|thinggroup|billinggroup|cert|cacert|policy|provisioningtemplate|rolealias)\/\*$/;
 
 describe('IotRegistrySync in the default app', () => {
   it('matches IoT calls delivered by CloudTrail and forwarded registry events with the exported patterns', () => {

@@ -19,6 +19,10 @@ import {
   policyTargetKey,
   thingPrincipalKey,
   type CaCertificate,
+  type ProvisioningTemplate,
+  type RoleAlias,
+  type IndexingConfiguration,
+  IndexingConfigurationSchema,
   type Certificate,
   type Policy,
   type PolicyAttachment,
@@ -33,7 +37,7 @@ import {
   type ThingPrincipalType,
   type ThingType,
 } from '../../lib/core/model';
-import type { CertificateSummary, Page, Registry, ThingFilter } from '../../lib/core/port';
+import type { CertificateSummary, Page, Registry, ThingFilter, ThingRegistrationTaskThings } from '../../lib/core/port';
 
 /** One logged call. */
 export interface RegistryCall {
@@ -71,6 +75,8 @@ export const WRITE_METHODS: ReadonlySet<string> = new Set([
   'addThingToBillingGroup', 'removeThingFromBillingGroup',
   'registerCertificate', 'updateCertificateStatus', 'deleteCertificate',
   'registerCaCertificate', 'updateCaCertificate', 'deleteCaCertificate',
+  'createProvisioningTemplate', 'updateProvisioningTemplate', 'deleteProvisioningTemplate',
+  'createRoleAlias', 'updateRoleAlias', 'deleteRoleAlias', 'updateIndexingConfiguration',
   'createPolicy', 'createPolicyVersion', 'deletePolicyVersion', 'deletePolicy', 'attachPolicy', 'detachPolicy',
   'attachThingPrincipal', 'detachThingPrincipal',
 ]);
@@ -117,6 +123,9 @@ export class InMemoryRegistry implements Registry {
   private readonly things = new Map<string, StoredThing>();
   private readonly certificates = new Map<string, Certificate>();
   private readonly cas = new Map<string, CaCertificate>();
+  private readonly templates = new Map<string, ProvisioningTemplate>();
+  private readonly roleAliases = new Map<string, RoleAlias>();
+  private indexing: IndexingConfiguration = IndexingConfigurationSchema.parse({});
   private readonly policies = new Map<string, StoredPolicy>();
   private readonly attachments = new Map<string, PolicyAttachment>();
   private readonly principals = new Map<string, ThingPrincipalAttachment>();
@@ -158,6 +167,9 @@ export class InMemoryRegistry implements Registry {
     }
     for (const c of snapshot.certificates ?? []) this.certificates.set(c.certificateId, clone(c));
     for (const c of snapshot.caCertificates ?? []) this.cas.set(c.certificateId, clone(c));
+    for (const t of snapshot.provisioningTemplates ?? []) this.templates.set(t.name, clone(t));
+    for (const a of snapshot.roleAliases ?? []) this.roleAliases.set(a.name, clone(a));
+    if (snapshot.indexingConfiguration !== undefined) this.indexing = clone(snapshot.indexingConfiguration);
     for (const p of snapshot.policies ?? []) {
       this.policies.set(p.name, { versions: [{ versionId: '1', document: p.document, isDefault: true, createDate: this.isoNow() }], nextVersion: 2 });
     }
@@ -247,6 +259,68 @@ export class InMemoryRegistry implements Registry {
     const c = this.cas.get(certificateId);
     return c && clone(c);
   }
+  async *listProvisioningTemplates(): AsyncIterable<ProvisioningTemplate> {
+    this.record('listProvisioningTemplates', []);
+    for (const t of this.templates.values()) yield clone(t);
+  }
+  async getProvisioningTemplate(name: string): Promise<ProvisioningTemplate | undefined> {
+    this.record('getProvisioningTemplate', [name]);
+    const t = this.templates.get(name);
+    return t && clone(t);
+  }
+  async createProvisioningTemplate(template: ProvisioningTemplate): Promise<void> {
+    this.record('createProvisioningTemplate', [template]);
+    if (this.templates.has(template.name)) throw new ResourceConflictError(`provisioning template ${template.name} already exists`);
+    this.templates.set(template.name, clone(template));
+  }
+  async updateProvisioningTemplate(template: ProvisioningTemplate, options: { newBody: boolean }): Promise<void> {
+    this.record('updateProvisioningTemplate', [template, options]);
+    const current = this.templates.get(template.name);
+    if (current === undefined) throw new ResourceNotFoundError(`provisioning template ${template.name} does not exist`);
+    this.templates.set(template.name, clone({ ...template, type: current.type, templateBody: options.newBody ? template.templateBody : current.templateBody }));
+  }
+  async deleteProvisioningTemplate(name: string): Promise<void> {
+    this.record('deleteProvisioningTemplate', [name]);
+    if (!this.templates.delete(name)) throw new ResourceNotFoundError(`provisioning template ${name} does not exist`);
+  }
+  async getIndexingConfiguration(): Promise<IndexingConfiguration> {
+    this.record('getIndexingConfiguration', []);
+    return clone(this.indexing);
+  }
+  async updateIndexingConfiguration(configuration: IndexingConfiguration): Promise<void> {
+    this.record('updateIndexingConfiguration', [configuration]);
+    this.indexing = clone(configuration);
+  }
+  /** Bulk registration tasks the test says ran in this region. */
+  readonly registrationTasks = new Map<string, ThingRegistrationTaskThings>();
+  async getThingRegistrationTaskThings(taskId: string): Promise<ThingRegistrationTaskThings | undefined> {
+    this.record('getThingRegistrationTaskThings', [taskId]);
+    const t = this.registrationTasks.get(taskId);
+    return t && clone(t);
+  }
+  async *listRoleAliases(): AsyncIterable<RoleAlias> {
+    this.record('listRoleAliases', []);
+    for (const a of this.roleAliases.values()) yield clone(a);
+  }
+  async getRoleAlias(name: string): Promise<RoleAlias | undefined> {
+    this.record('getRoleAlias', [name]);
+    const a = this.roleAliases.get(name);
+    return a && clone(a);
+  }
+  async createRoleAlias(alias: RoleAlias): Promise<void> {
+    this.record('createRoleAlias', [alias]);
+    if (this.roleAliases.has(alias.name)) throw new ResourceConflictError(`role alias ${alias.name} already exists`);
+    this.roleAliases.set(alias.name, clone(alias));
+  }
+  async updateRoleAlias(alias: RoleAlias): Promise<void> {
+    this.record('updateRoleAlias', [alias]);
+    if (!this.roleAliases.has(alias.name)) throw new ResourceNotFoundError(`role alias ${alias.name} does not exist`);
+    this.roleAliases.set(alias.name, clone(alias));
+  }
+  async deleteRoleAlias(name: string): Promise<void> {
+    this.record('deleteRoleAlias', [name]);
+    if (!this.roleAliases.delete(name)) throw new ResourceNotFoundError(`role alias ${name} does not exist`);
+  }
   async *listPolicyNames(): AsyncIterable<string> {
     this.record('listPolicyNames', []);
     for (const name of this.policies.keys()) yield name;
@@ -321,8 +395,13 @@ export class InMemoryRegistry implements Registry {
     this.record('updateThingType', [type]);
     const current = this.types.get(type.name);
     if (current === undefined) throw new ResourceNotFoundError(`thing type "${type.name}" does not exist`);
-    const { description, searchableAttributes } = clone(type);
-    this.types.set(type.name, { ...current, searchableAttributes, ...(description === undefined ? { description: undefined } : { description }) });
+    const { description, searchableAttributes, mqtt5Configuration } = clone(type);
+    this.types.set(type.name, {
+      ...current,
+      searchableAttributes,
+      ...(description === undefined ? { description: undefined } : { description }),
+      ...(mqtt5Configuration === undefined ? { mqtt5Configuration: undefined } : { mqtt5Configuration }),
+    });
   }
   async setThingTypeDeprecated(name: string, deprecated: boolean): Promise<void> {
     this.record('setThingTypeDeprecated', [name, deprecated]);
@@ -494,7 +573,13 @@ export class InMemoryRegistry implements Registry {
     this.record('updateCaCertificate', [ca]);
     const current = this.cas.get(ca.certificateId);
     if (current === undefined) throw new ResourceNotFoundError(`CA certificate ${ca.certificateId} does not exist`);
-    this.cas.set(ca.certificateId, { ...current, status: ca.status, autoRegistration: ca.autoRegistration });
+    const { registrationConfig: _replaced, ...rest } = current;
+    this.cas.set(ca.certificateId, {
+      ...rest,
+      status: ca.status,
+      autoRegistration: ca.autoRegistration,
+      ...(ca.registrationConfig === undefined ? {} : { registrationConfig: clone(ca.registrationConfig) }),
+    });
   }
   async deleteCaCertificate(certificateId: string): Promise<void> {
     this.record('deleteCaCertificate', [certificateId]);

@@ -32,7 +32,7 @@ import {
 } from './settings';
 
 /** Kinds the `globals` and `final` stages converge; a page leaves them alone. */
-const GLOBAL_KINDS: ReadonlySet<DifferenceKind> = new Set(['thingType', 'thingGroup', 'caCertificate']);
+const GLOBAL_KINDS: ReadonlySet<DifferenceKind> = new Set(['thingType', 'thingGroup', 'caCertificate', 'provisioningTemplate', 'roleAlias', 'indexingConfiguration']);
 
 /** What a unit found and did, with whether re-running it may fix its failures. */
 export interface UnitReport {
@@ -227,6 +227,11 @@ async function readGlobals(reader: RegistryReader, concurrency: number): Promise
   for await (const t of reader.listThingTypes()) s.thingTypes.push(t);
   for await (const g of reader.listThingGroups()) s.thingGroups.push(g);
   for await (const ca of reader.listCaCertificates()) s.caCertificates.push(ca);
+  s.provisioningTemplates = [];
+  for await (const t of reader.listProvisioningTemplates()) s.provisioningTemplates.push(t);
+  s.roleAliases = [];
+  for await (const a of reader.listRoleAliases()) s.roleAliases.push(a);
+  s.indexingConfiguration = await reader.getIndexingConfiguration();
   const names = s.thingGroups.filter((g) => g.kind === 'static').map((g) => g.name);
   const lists = await mapWithConcurrency(names, concurrency, (groupName) => reader.listAttachedPolicies({ kind: 'thingGroup', groupName }));
   names.forEach((groupName, i) => {

@@ -14,6 +14,8 @@ export interface OperationContext {
   readonly thingTypeDeletionDelayMs: number;
   /** Wall-clock milliseconds of this call. */
   readonly now: number;
+  /** The emulator's base URL as the caller reached it (for links it hands out), when known. */
+  readonly endpoint?: string;
   /** `arn:aws:iot:REGION:ACCOUNT:<resource>`. */
   arn(resource: string): string;
   /** Queues a registry event; it is published only if the call succeeds and `key` is enabled. */

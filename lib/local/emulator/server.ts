@@ -18,6 +18,11 @@ import { domainConfigurationOperations } from './operations/domain-configuration
 import { eventConfigurationOperations } from './operations/event-configurations';
 import { policyOperations } from './operations/policies';
 import { principalOperations } from './operations/principals';
+import { provisioningAdmin } from './provisioning-admin';
+import { provisioningOperations } from './operations/provisioning';
+import { roleAliasOperations } from './operations/role-aliases';
+import { indexingOperations } from './operations/indexing';
+import { thingRegistrationTaskOperations } from './operations/thing-registration-tasks';
 import { thingGroupOperations } from './operations/thing-groups';
 import { thingTypeOperations } from './operations/thing-types';
 import { thingOperations } from './operations/things';
@@ -72,6 +77,10 @@ const ALL_HANDLERS: OperationTable = {
   ...principalOperations,
   ...eventConfigurationOperations,
   ...domainConfigurationOperations,
+  ...provisioningOperations,
+  ...roleAliasOperations,
+  ...indexingOperations,
+  ...thingRegistrationTaskOperations,
 };
 
 for (const r of ROUTES) {
@@ -191,6 +200,7 @@ export class EmulatorCore {
     const path = q >= 0 ? rawUrl.slice(0, q) : rawUrl;
     const search = q >= 0 ? rawUrl.slice(q + 1) : '';
     const body = await readBody(req);
+    if (path.startsWith('/_emulator/provisioning/')) return provisioningAdmin(this.internalContext.bind(this), req.method ?? 'GET', path, new URLSearchParams(search), body, res);
     if (path.startsWith('/_emulator/')) return this.admin(req.method ?? 'GET', path, new URLSearchParams(search), body, res);
     const target = req.headers['x-amz-target'];
     if (typeof target === 'string' && target.startsWith(SERVICE_QUOTAS_TARGET_PREFIX)) return this.serviceQuotaCall(req, target.slice(SERVICE_QUOTAS_TARGET_PREFIX.length), body, res, requestId);
@@ -232,6 +242,7 @@ export class EmulatorCore {
       issuer: this.issuer,
       thingTypeDeletionDelayMs: this.fixed.thingTypeDeletionDelayMs,
       now,
+      endpoint: `http://${req.headers.host ?? '127.0.0.1'}`,
       arn: (resource) => `arn:aws:iot:${regionName}:${accountId}:${resource}`,
       registryEvent: (key, topic, payload) => pending.push({ key, topic, payload }),
     };
@@ -274,6 +285,30 @@ export class EmulatorCore {
       process.stderr.write(`iot emulator: ${route.operation} failed: ${err instanceof Error ? err.message : String(err)}\n`);
       sendError(res, requestId, internalFailure());
     }
+  }
+
+  /**
+   * Runs `work` against a region as the service itself would (a data-plane or internal step): the
+   * registry events it queues are published when it succeeds; no CloudTrail record, no quota.
+   */
+  async internalContext<T>(regionName: string, work: (ctx: OperationContext) => Promise<T>): Promise<T> {
+    const pending: { key: EventConfigKey; topic: string; payload: Record<string, unknown> }[] = [];
+    const state = this.region(regionName);
+    const accountId = this.fixed.accountId;
+    const result = await work({
+      region: regionName,
+      accountId,
+      state,
+      issuer: this.issuer,
+      thingTypeDeletionDelayMs: this.fixed.thingTypeDeletionDelayMs,
+      now: Date.now(),
+      arn: (resource) => `arn:aws:iot:${regionName}:${accountId}:${resource}`,
+      registryEvent: (key, topic, payload) => pending.push({ key, topic, payload }),
+    });
+    for (const e of pending) {
+      if (state.eventConfig.enabled[e.key]) this.events.emit({ type: 'registry', region: regionName, topic: e.topic, payload: e.payload });
+    }
+    return result;
   }
 
   /** Quota, then injected throttling, then injected 500/503; undefined when the call may proceed. */

@@ -125,6 +125,45 @@ export interface DomainConfigurationRecord {
   lastStatusChangeDate: number;
 }
 
+/** A role alias: the IAM role the credentials provider hands a device. */
+export interface RoleAliasRecord {
+  name: string;
+  arn: string;
+  roleArn: string;
+  credentialDurationSeconds: number;
+  creationDate: number;
+  lastModifiedDate: number;
+}
+
+/** The region's fleet-indexing configuration (every mode OFF until set). */
+export interface IndexingConfigurationRecord {
+  thingIndexingMode: string;
+  thingConnectivityIndexingMode: string;
+  deviceDefenderIndexingMode: string;
+  namedShadowIndexingMode: string;
+  customFields: { name: string; type: string }[];
+  namedShadowNames: string[];
+  thingGroupIndexingMode: string;
+  thingGroupCustomFields: { name: string; type: string }[];
+}
+
+/** A bulk registration task (run to completion when started). */
+export interface ThingRegistrationTaskRecord {
+  taskId: string;
+  templateBody: string;
+  inputFileBucket: string;
+  inputFileKey: string;
+  roleArn: string;
+  status: 'InProgress' | 'Completed' | 'Failed' | 'Cancelled' | 'Cancelling';
+  successCount: number;
+  failureCount: number;
+  creationDate: number;
+  lastModifiedDate: number;
+  /** File-store keys (in the input bucket) of the two reports. */
+  reports: { RESULTS: string; ERRORS: string };
+  seq: number;
+}
+
 /** How a principal is attached to a thing. */
 export type ThingPrincipalType = 'EXCLUSIVE_THING' | 'NON_EXCLUSIVE_THING';
 
@@ -166,6 +205,13 @@ export interface RegionState {
   eventConfig: { enabled: Record<EventConfigKey, boolean>; creationDate: number; lastModifiedDate: number };
   /** Domain configurations by name. */
   domainConfigurations: Map<string, DomainConfigurationRecord>;
+  roleAliases: Map<string, RoleAliasRecord>;
+  indexingConfiguration: IndexingConfigurationRecord;
+  thingRegistrationTasks: Map<string, ThingRegistrationTaskRecord>;
+  /** Stand-in for S3: `bucket/key` → content (bulk registration input files and reports). */
+  files: Map<string, string>;
+  /** Provisioning templates by name (records of operations/provisioning.ts), so the admin dump shows them. */
+  provisioningTemplates: Map<string, unknown>;
   /** Monotonic counter for creation order. */
   seq: number;
 }
@@ -192,6 +238,20 @@ export function emptyRegion(now: number, registryEvents: 'all' | 'none'): Region
     principalThings: new Map(),
     eventConfig: { enabled, creationDate: now, lastModifiedDate: now },
     domainConfigurations: new Map(),
+    roleAliases: new Map(),
+    thingRegistrationTasks: new Map(),
+    files: new Map(),
+    indexingConfiguration: {
+      thingIndexingMode: 'OFF',
+      thingConnectivityIndexingMode: 'OFF',
+      deviceDefenderIndexingMode: 'OFF',
+      namedShadowIndexingMode: 'OFF',
+      customFields: [],
+      namedShadowNames: [],
+      thingGroupIndexingMode: 'OFF',
+      thingGroupCustomFields: [],
+    },
+    provisioningTemplates: new Map(),
     seq: 0,
   };
 }

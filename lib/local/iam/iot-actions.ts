@@ -51,6 +51,8 @@ const VARIABLE_MEMBERS: Record<string, readonly string[]> = {
   Certificate: ['certificateId'],
   CACertificate: ['certificateId', 'caCertificateId'],
   DomainConfigurationName: ['domainConfigurationName'],
+  ProvisioningTemplate: ['templateName'],
+  RoleAlias: ['roleAlias'],
 };
 
 /**
