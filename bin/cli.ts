@@ -14,6 +14,7 @@ import { registerFailoverCommand } from './commands/failover';
 import { runDrillCommand } from './commands/drill';
 import { runEmulatorCommand } from '../lib/local/emulator';
 import { readTemplateFile, stackRegionOf } from '../lib/local/iam';
+import { REGION_PATTERN } from '../lib/core/validation';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -23,7 +24,7 @@ function packageVersion(): string {
 }
 
 const region = (value: string) => {
-  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(value)) throw new InvalidArgumentError(`"${value}" is not an AWS region such as us-east-1`);
+  if (!REGION_PATTERN.test(value)) throw new InvalidArgumentError(`"${value}" is not an AWS region such as us-east-1`);
   return value;
 };
 const positiveNumber = (value: string) => {

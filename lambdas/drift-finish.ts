@@ -12,7 +12,7 @@ import { buildDriftReport, summariseDriftReport, type DriftReport, type DriftSum
 import { DIFFERENCE_KINDS } from '../lib/core/keys';
 import { TransientServiceError } from '../lib/core/errors';
 import { accountRewrite } from '../lib/core/policy-document';
-import { parseOrThrow } from '../lib/events/normalise';
+import { parseOrThrow } from '../lib/core/validation';
 import { formatHtml, formatJson } from '../lib/report';
 import { environmentDriftDependencies, resolveDriftDependencies, type DriftDependencySource } from './runtime/drift-dependencies';
 

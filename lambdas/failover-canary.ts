@@ -17,6 +17,8 @@ import {
 } from '../lib/core/failover';
 import { createMetrics } from './runtime/metrics';
 import { deviceCanaryConnector } from './runtime/canary-connector';
+import { InvalidInputError } from '../lib/core/errors';
+import { describeIssue } from '../lib/core/validation';
 
 const EnvironmentSchema = z.object({
   AWS_REGION: z.string().min(1),
@@ -72,8 +74,7 @@ function environmentDependencies(): CanaryDependencies {
   if (fromEnvironment) return fromEnvironment;
   const parsed = EnvironmentSchema.safeParse(process.env);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`environment ${issue?.path.join('.')}: ${issue?.message}`);
+    throw new InvalidInputError(`invalid configuration: ${describeIssue(parsed.error)}`);
   }
   const env = parsed.data;
   const secrets = new SecretsManagerClient({ region: env.AWS_REGION });

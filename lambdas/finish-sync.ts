@@ -3,7 +3,8 @@
  * recorded for redrive) when any resource failed.
  */
 import { z } from 'zod';
-import { parseOrThrow, RegistryChangeSchema } from '../lib/events/normalise';
+import { RegistryChangeSchema } from '../lib/events/normalise';
+import { parseOrThrow } from '../lib/core/validation';
 import { ResourceRefSchema } from '../lib/core/scope';
 import { environmentDependencies, resolveDependencies, type DependencySource } from './runtime/dependencies';
 

@@ -7,7 +7,7 @@
  */
 import { TransientServiceError } from '../lib/core/errors';
 import { createEventBridgePublisher, type EventPublisher } from '../lib/aws/event-bridge';
-import { parseOrThrow } from '../lib/events/normalise';
+import { parseOrThrow } from '../lib/core/validation';
 import { REGISTRY_EVENT_DETAIL_TYPE, REGISTRY_EVENT_SOURCE, RegistryEventDetailSchema } from '../lib/events/schemas';
 
 /** Builds the forwarder over a publisher and the event bus name. */

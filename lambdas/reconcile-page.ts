@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { DOMAIN_ERRORS, RERUNNABLE_ERROR_NAMES } from '../lib/core/errors';
-import { parseOrThrow } from '../lib/events/normalise';
+import { parseOrThrow } from '../lib/core/validation';
 import { ThingNameSchema } from '../lib/core/model';
 import { createRunContext, MAX_RECONCILE_PAGE_SIZE, parseSettings, reconcileThingPage, withReruns, type ReconcileTotals } from '../lib/core/reconcile';
 import {

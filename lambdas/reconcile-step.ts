@@ -5,7 +5,7 @@
  * cursor (an opaque token), and says when the execution should continue as a fresh one (history bound).
  */
 import { z } from 'zod';
-import { parseOrThrow } from '../lib/events/normalise';
+import { parseOrThrow } from '../lib/core/validation';
 import {
   addTotals,
   advance,

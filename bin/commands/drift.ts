@@ -16,6 +16,7 @@ import { formatReport, REPORT_FORMATS, type ReportFormat } from '../../lib/repor
 import { headline } from '../../lib/report/values';
 import { roleCredentials, readTemplateFile, taskRolesFor } from '../../lib/local/iam';
 import type { RegionOptions } from './registries';
+import { describeIssue } from '../../lib/core/validation';
 
 /** Options of the drift command. */
 export interface DriftCommandOptions extends RegionOptions {
@@ -43,8 +44,7 @@ function readDrillOutcome(file: string) {
   }
   const result = DrillOutcomeSchema.safeParse(parsed);
   if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new Error(`--drill-result ${file}: ${issue?.path.join('.') || 'document'}: ${issue?.message ?? 'invalid'} (expected the output of drill --json)`);
+    throw new Error(`--drill-result ${file}: ${describeIssue(result.error)} (expected the output of drill --json)`);
   }
   const { region, devices, connected, refused } = result.data;
   return { region, devices, connected, refused };

@@ -6,8 +6,8 @@ import { z } from 'zod';
 import { InvalidInputError } from '../../lib/core/errors';
 import type { Logger } from '../../lib/core/logger';
 import type { IotRegistryClientOptions } from '../../lib/aws/clients';
+import { AccountIdSchema, describeIssue, RegionSchema, RoleArnSchema } from '../../lib/core/validation';
 
-const RegionSchema = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1');
 
 /** The environment every sync Lambda reads. */
 export const SyncEnvironmentSchema = z.strictObject({
@@ -19,12 +19,9 @@ export const SyncEnvironmentSchema = z.strictObject({
   /** Multiplies the AWS default TPS the client paces at (raise it after raising the account's quotas). */
   IRS_QUOTA_SCALE: z.coerce.number().positive().default(1),
   /** An IAM role the target-region client assumes (a target registry in another account); unset: the function's own role. */
-  IRS_TARGET_ROLE_ARN: z
-    .string()
-    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/, 'must be an IAM role ARN')
-    .optional(),
+  IRS_TARGET_ROLE_ARN: RoleArnSchema.optional(),
   /** The account of the source registry (the function's own); policy ARNs move from it to the target role's account. */
-  IRS_SOURCE_ACCOUNT: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account ID').optional(),
+  IRS_SOURCE_ACCOUNT: AccountIdSchema.optional(),
 }).refine((env) => env.IRS_TARGET_ROLE_ARN === undefined || env.IRS_SOURCE_ACCOUNT !== undefined, {
   path: ['IRS_SOURCE_ACCOUNT'],
   message: 'is required with IRS_TARGET_ROLE_ARN (policy ARNs are rewritten from this account to the role\'s)',
@@ -42,9 +39,7 @@ export function readEnvironment<T>(schema: z.ZodType<T>, env: NodeJS.ProcessEnv)
   const ours = Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('IRS_')));
   const result = schema.safeParse(ours);
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const name = issue?.path.join('.') || issue?.message || 'environment';
-  throw new InvalidInputError(`invalid configuration: ${name}: ${issue?.message ?? 'invalid'}`, { cause: result.error });
+  throw new InvalidInputError(`invalid configuration: ${describeIssue(result.error)}`, { cause: result.error });
 }
 
 /** The account of an IAM role ARN (`arn:aws:iam::ACCOUNT:role/…`). */

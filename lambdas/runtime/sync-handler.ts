@@ -7,7 +7,8 @@ import { z } from 'zod';
 import { DOMAIN_ERRORS, InvalidInputError, RERUNNABLE_ERROR_NAMES } from '../../lib/core/errors';
 import { ResourceRefSchema, type ResourceRef } from '../../lib/core/scope';
 import { syncResources } from '../../lib/core/sync';
-import { parseOrThrow, RegistryChangeSchema } from '../../lib/events/normalise';
+import { RegistryChangeSchema } from '../../lib/events/normalise';
+import { parseOrThrow } from '../../lib/core/validation';
 import { resolveDependencies, type DependencySource } from './dependencies';
 
 /** The input of a per-family sync Lambda: one reference and the change it belongs to. */

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { InvalidInputError } from '../core/errors';
 import { IotRegistry, type AdapterLogger } from './iot-registry';
 import { QuotaPacer } from './quota';
+import { describeIssue, RegionSchema, RoleArnSchema } from '../core/validation';
 
 /** Static credentials, as the SDK takes them. */
 export interface StaticCredentials {
@@ -39,12 +40,9 @@ export interface IotRegistryClientOptions {
 export type RegistryPairOptions = Omit<IotRegistryClientOptions, 'region'> & { sourceRegion: string; targetRegion: string };
 
 const OptionsSchema = z.object({
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be a region name such as eu-west-1'),
+  region: RegionSchema,
   endpoint: z.url().optional(),
-  roleArn: z
-    .string()
-    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/, 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/name')
-    .optional(),
+  roleArn: RoleArnSchema.optional(),
   accountId: z.string().min(1).optional(),
   quotas: z
     .strictObject({
@@ -137,8 +135,7 @@ export function createIotClient(options: IotRegistryClientOptions, env: NodeJS.P
 export function createIotRegistry(options: IotRegistryClientOptions): IotRegistry {
   const parsed = OptionsSchema.safeParse(options);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new InvalidInputError(`IoT registry options: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
+    throw new InvalidInputError(`IoT registry options: ${describeIssue(parsed.error)}`);
   }
   return new IotRegistry({
     client: createIotClient(options),

@@ -24,6 +24,7 @@ import { z } from 'zod';
 import { mapWithConcurrency } from '../core/concurrency';
 import { evaluateIotAction, type ConnectionFacts, type ConnectRefusalReason, type NamedPolicyDocument } from '../core/iot-policy-evaluation';
 import { connectDevice, type ConnectFailure, type DeviceEndpoint } from './mqtt-device';
+import { describeIssue } from '../core/validation';
 
 /** One device of a drill file (other members, such as a certificate ID, are ignored). */
 export const DrillDeviceSchema = z.object({
@@ -57,10 +58,9 @@ export function parseDrillDevices(text: string, fileName: string): { devices: Dr
   parsed.forEach((entry: unknown, index) => {
     const result = DrillDeviceSchema.safeParse(entry);
     if (result.success) return void devices.push(result.data);
-    const issue = result.error.issues[0];
     const thingName = entry && typeof entry === 'object' && typeof (entry as { thingName?: unknown }).thingName === 'string' ? (entry as { thingName: string }).thingName : undefined;
     // The message names the field, never its value (a private key must not reach a log).
-    invalid.push({ index, ...(thingName ? { thingName } : {}), error: `${issue?.path.join('.') || 'entry'}: ${issue?.message ?? 'invalid'}` });
+    invalid.push({ index, ...(thingName ? { thingName } : {}), error: describeIssue(result.error) });
   });
   return { devices, invalid };
 }

@@ -124,6 +124,7 @@ import {
 } from './arns';
 import { isResourceAlreadyExists, isResourceNotFound, isUnknownOperation, translateServiceError } from './errors';
 import { attachQuotaPacer, QuotaPacer, type QuotaMetrics, type QuotaOptions } from './quota';
+import { describeIssue } from '../core/validation';
 
 /** The largest page size the IoT list operations accept. */
 export const MAX_PAGE_SIZE = 250;
@@ -1129,9 +1130,7 @@ export class IotRegistry implements Registry {
   private shape<S extends z.ZodType>(schema: S, operation: string, key: string, value: unknown): z.output<S> {
     const result = schema.safeParse(value);
     if (result.success) return result.data;
-    const issue = result.error.issues[0];
-    const where = issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid';
-    throw new UnexpectedServiceError(`${operation} ${key}: the service's answer does not fit the model (${where})`, {
+    throw new UnexpectedServiceError(`${operation} ${key}: the service's answer does not fit the model (${describeIssue(result.error)})`, {
       cause: result.error,
     });
   }

@@ -41,6 +41,7 @@ import { INDEXING_CONFIGURATION_KEY, narrowerDimensions } from './indexing';
 import { expectedRegistrationConfig, normaliseTemplateBody, rewriteTemplateBody } from './provisioning-template';
 import { targetCertificateStatus } from './safety';
 import { errorMessage, errorName } from './errors';
+import { describeIssue } from './validation';
 
 /** How one difference is classified. `invalid`: the item failed validation and was not compared. */
 export type Change = 'missing' | 'different' | 'extra' | 'invalid';
@@ -516,8 +517,7 @@ export function diff(source: RegistrySnapshot, target: RegistrySnapshot, context
     const parse = (side: 'source' | 'target', value: unknown) => {
       const parsed = IndexingConfigurationSchema.safeParse(value);
       if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        out.push({ kind: 'indexingConfiguration', key: INDEXING_CONFIGURATION_KEY, change: 'invalid', error: { name: 'InvalidResourceError', message: `fleet-indexing configuration in the ${side} region is invalid: ${issue?.path.join('.')}: ${issue?.message}`, side } });
+        out.push({ kind: 'indexingConfiguration', key: INDEXING_CONFIGURATION_KEY, change: 'invalid', error: { name: 'InvalidResourceError', message: `fleet-indexing configuration in the ${side} region is invalid: ${describeIssue(parsed.error)}`, side } });
       }
       return parsed.success ? parsed.data : undefined;
     };

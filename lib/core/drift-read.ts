@@ -34,6 +34,7 @@ import { mapWithConcurrency } from './concurrency';
 import { InvalidInputError } from './errors';
 import { buildDriftReport, type DriftReport } from './drift';
 import { accountRewrite } from './policy-document';
+import { describeIssue } from './validation';
 
 /** A thing as ListThings returns it: no group memberships and no billing group. */
 export interface ThingSummary {
@@ -228,8 +229,7 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 export async function readDriftChunk(rawInput: DriftChunkInput, context: DriftReadContext): Promise<DriftChunkResult> {
   const parsed = DriftChunkInputSchema.safeParse(rawInput);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new InvalidInputError(`drift chunk input: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`, { cause: parsed.error });
+    throw new InvalidInputError(`drift chunk input: ${describeIssue(parsed.error)}`, { cause: parsed.error });
   }
   const input = parsed.data;
   const region = context.regions[input.side];

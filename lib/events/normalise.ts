@@ -19,6 +19,7 @@ import {
   type EventBridgeEnvelope,
   type RegistryEventDetail,
 } from './schemas';
+import { parseOrThrow } from '../core/validation';
 
 export const RegistryChangeSchema = z.strictObject({
   eventId: z.string().min(1),
@@ -272,13 +273,4 @@ function arnResource(arn: string, type: string, path: string): string {
 
 function field<T>(record: Record<string, unknown>, name: string, schema: z.ZodType<T>, prefix: string): T {
   return parseOrThrow(schema, record[name], `${prefix ? `detail.${prefix}.` : ''}${name}`);
-}
-
-/** Parses with zod and turns the first issue into an InvalidInputError that names the field path. */
-export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, path: string): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const where = [path, ...(issue?.path ?? []).map(String)].filter(Boolean).join('.') || '(root)';
-  throw new InvalidInputError(`invalid input: ${where}: ${issue?.message ?? 'invalid'}`, { cause: result.error });
 }

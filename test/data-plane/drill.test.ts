@@ -113,7 +113,7 @@ describe('parseDrillDevices', () => {
     expect(devices).toEqual([]);
     expect(invalid).toEqual([
       { index: 0, thingName: 'a', error: 'certificatePem: certificatePem must be a PEM certificate' },
-      { index: 1, error: 'entry: Invalid input: expected object, received number' },
+      { index: 1, error: '(root): Invalid input: expected object, received number' },
     ]);
     expect(JSON.stringify(invalid)).not.toContain('secret');
     expect(() => parseDrillDevices('{}', 'f.json')).toThrow(/f.json: must be a JSON array/);

@@ -8,6 +8,7 @@ import { InvalidInputError } from '../errors';
 import { RegistryNameSchema, ThingNameSchema } from '../model';
 import { ResourceRefSchema, type ResourceRef } from '../scope';
 import { DeleteModeSchema } from '../safety';
+import { describeIssue } from '../validation';
 
 /** Which things a run covers: all of them (no field), or those matching every field given. */
 export const ReconcileScopeSchema = z
@@ -58,8 +59,7 @@ export type ReconcileSettingsInput = z.input<typeof ReconcileSettingsSchema>;
 export function parseSettings(input: unknown): ReconcileSettings {
   const result = ReconcileSettingsSchema.safeParse(input ?? {});
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  throw new InvalidInputError(`invalid reconcile settings: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`, { cause: result.error });
+  throw new InvalidInputError(`invalid reconcile settings: ${describeIssue(result.error)}`, { cause: result.error });
 }
 
 /**
@@ -197,8 +197,7 @@ export function decodeCursor(token: string): ReconcileCursor {
   }
   const result = ReconcileCursorSchema.safeParse(raw);
   if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new InvalidInputError(`invalid resume token: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`, { cause: result.error });
+    throw new InvalidInputError(`invalid resume token: ${describeIssue(result.error)}`, { cause: result.error });
   }
   return result.data;
 }

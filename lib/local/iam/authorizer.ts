@@ -8,13 +8,14 @@ import { runSimulation, type SimulationIdentityPolicy } from '@cloud-copilot/iam
 import { z } from 'zod';
 import { iotAuthorizationRequest, type IotRequest } from './iot-actions';
 import { parseTemplate, rolesOfTemplate, type CloudFormationTemplate, type TemplateRole } from './template';
+import { RegionSchema } from '../../core/validation';
 
 /** How the emulator enforces the template's IAM. */
 export const IamSettingsSchema = z.strictObject({
   /** The synthesized CloudFormation template (object or JSON text). */
   template: z.union([z.string().min(2), z.record(z.string(), z.unknown())]),
   /** The region the stack is deployed in (the sync's source region): what `AWS::Region` resolves to. */
-  stackRegion: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'stackRegion must be an AWS region such as us-east-1'),
+  stackRegion: RegionSchema,
 });
 /** How the emulator enforces the template's IAM. */
 export type IamSettings = z.infer<typeof IamSettingsSchema>;

@@ -7,6 +7,7 @@
  * Pseudo parameters: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/pseudo-parameter-reference.html
  */
 import { z } from 'zod';
+import { describeIssue } from '../../core/validation';
 
 /** A CloudFormation template, as much of it as the IAM reading needs. */
 export const CloudFormationTemplateSchema = z.looseObject({
@@ -56,8 +57,7 @@ export function parseTemplate(input: unknown): CloudFormationTemplate {
   const value = typeof input === 'string' ? (JSON.parse(input) as unknown) : input;
   const result = CloudFormationTemplateSchema.safeParse(value);
   if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new TemplateResolutionError(`invalid template: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
+    throw new TemplateResolutionError(`invalid template: ${describeIssue(result.error)}`);
   }
   return result.data;
 }
