@@ -6,7 +6,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { AccountIdSchema, describeIssue, RegionSchema, RoleArnSchema } from '../core/validation';
+import { fromContext, parseContextJson } from './context-values';
 import { checkFailoverRegions, FailoverConfigSchema } from './failover/config';
+import { IotRegistrySyncPropsSchema } from './sync-props';
 
 /** The config file read when no `config` context is given (it is optional). */
 export const DEFAULT_CONFIG_FILE = 'iot-registry-sync.config.json';
@@ -17,24 +20,20 @@ export const DEFAULT_CONFIG_FILE = 'iot-registry-sync.config.json';
  */
 export const PLACEHOLDER_ACCOUNT = '123456789012';
 
-const Region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1');
-const Account = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account ID');
-const RoleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN');
 const TopicArn = z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/, 'must be an SNS topic ARN');
-// Context values given on the command line arrive as strings.
-const Flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
-const Scale = z.union([z.number(), z.string().regex(/^\d+(\.\d+)?$/, 'must be a number').transform(Number)]).pipe(z.number().positive().max(100));
+/** The construct's props (type, bounds, default) that the config passes through unchanged. */
+const prop = IotRegistrySyncPropsSchema.shape;
 
 /** The mirror-image stack in the target region, for failback (source and target swapped). */
 const FailbackSchema = z.strictObject({
   /** Deploy the failback stack; default true. */
-  deploy: Flag.default(true),
+  deploy: fromContext(z.boolean().default(true)),
   /** Its rules start enabled; default false (an operator enables them to fail back). */
-  enabled: Flag.default(false),
+  enabled: fromContext(z.boolean().default(false)),
   /** Account of the target region, when it differs; default the main account. */
-  account: Account.optional(),
+  account: AccountIdSchema.optional(),
   /** Role to assume in the primary's account, when the accounts differ. */
-  targetRoleArn: RoleArn.optional(),
+  targetRoleArn: RoleArnSchema.optional(),
   /** SNS topic in the target region for its alarms. */
   alarmTopicArn: TopicArn.optional(),
 });
@@ -45,21 +44,24 @@ export const AppConfigSchema = z
     /** Name of the main stack; the failback stack adds `-failback`. */
     stackName: z.string().regex(/^[A-Za-z][A-Za-z0-9-]*$/, 'must start with a letter and hold only letters, digits and -').default('IotRegistrySync'),
     /** Account to deploy to; default CDK_DEFAULT_ACCOUNT, else a placeholder. */
-    account: Account.optional(),
-    sourceRegion: Region.default('us-east-1'),
-    targetRegion: Region.default('us-west-2'),
-    deleteMode: z.enum(['retain', 'mirror']).default('retain'),
-    quotaScale: Scale.default(1),
+    account: AccountIdSchema.optional(),
+    /** The primary: the main stack's region. */
+    sourceRegion: RegionSchema.default('us-east-1'),
+    /** The secondary, kept identical to the primary: the failback stack's region. */
+    targetRegion: RegionSchema.default('us-west-2'),
+    deleteMode: prop.deleteMode,
+    quotaScale: fromContext(prop.quotaScale),
     // Express was dropped: an execution stops at 5 minutes and a timeout skips the Catch that records a
     // failure (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-standard-vs-express.html).
     workflowType: z
       .literal('STANDARD', { error: 'must be STANDARD: an Express execution stops at 5 minutes and a timeout skips the Catch that records a failure, so a change could be lost silently' })
       .default('STANDARD'),
-    driftSchedule: z.string().min(1).default('rate(6 hours)'),
-    createTrail: Flag.default(true),
-    enableRegistryEvents: Flag.default(true),
+    driftSchedule: prop.driftSchedule,
+    createTrail: fromContext(prop.createTrail),
+    enableRegistryEvents: fromContext(prop.enableRegistryEvents),
+    /** ARN of an existing SNS topic in the source region that the alarms notify; default none. */
     alarmTopicArn: TopicArn.optional(),
-    targetRoleArn: RoleArn.optional(),
+    targetRoleArn: prop.targetRoleArn,
     failback: FailbackSchema.default({ deploy: true, enabled: false }),
     /** Route 53 failover between the regions on one custom domain (docs/failover.md); default none. */
     failover: FailoverConfigSchema.optional(),
@@ -103,28 +105,15 @@ export function loadAppConfig(sources: ConfigSources): AppConfig {
   }
   if (typeof fromFile !== 'object' || fromFile === null || Array.isArray(fromFile)) throw new Error(`${path}: must hold a JSON object`);
 
-  const fromContext = Object.fromEntries(
-    CONFIG_KEYS.map((key) => [key, contextValue(sources.context(key))]).filter(([, value]) => value !== undefined),
+  const contextOverrides = Object.fromEntries(
+    CONFIG_KEYS.map((key) => [key, parseContextJson(sources.context(key))]).filter(([, value]) => value !== undefined),
   );
-  const parsed = AppConfigSchema.safeParse({ ...fromFile, ...fromContext });
+  const parsed = AppConfigSchema.safeParse({ ...fromFile, ...contextOverrides });
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue?.path.join('.') || '(root)';
-    const origin = typeof issue?.path[0] === 'string' && issue.path[0] in fromContext ? 'context' : path;
-    throw new Error(`${origin}: ${field}: ${issue?.message ?? 'invalid'}`);
+    const key = parsed.error.issues[0]?.path[0];
+    const origin = typeof key === 'string' && key in contextOverrides ? 'context' : path;
+    throw new Error(`${origin}: ${describeIssue(parsed.error)}`);
   }
   const account = parsed.data.account ?? sources.env.CDK_DEFAULT_ACCOUNT;
   return { ...parsed.data, account: account ?? PLACEHOLDER_ACCOUNT, accountIsPlaceholder: account === undefined };
-}
-
-/** A context value as the schema takes it: `-c failback='{"deploy":false}'` arrives as a JSON string. */
-function contextValue(value: unknown): unknown {
-  if (typeof value === 'string' && value.startsWith('{')) {
-    try {
-      return JSON.parse(value) as unknown;
-    } catch {
-      return value;
-    }
-  }
-  return value;
 }

@@ -1,11 +1,10 @@
 /** The deployable system: the construct, the app's stacks and settings, and the IAM statements they use. */
-export {
-  IotRegistrySync,
-  validateIotRegistrySyncProps,
-  REGISTRY_EVENT_CONFIGURATIONS,
-  SYNC_DEFINITION_FILE,
-} from './iot-registry-sync';
-export type { IotRegistrySyncProps, SyncFunctionName } from './iot-registry-sync';
+export { IotRegistrySync } from './iot-registry-sync';
+export { IotRegistrySyncPropsSchema, validateIotRegistrySyncProps } from './sync-props';
+export type { IotRegistrySyncProps, IotRegistrySyncSettings } from './sync-props';
+export { REGISTRY_EVENT_CONFIGURATIONS } from './event-sources';
+export { SYNC_DEFINITION_FILE } from './sync-workflow';
+export type { SyncFunctionName } from './sync-workflow';
 export { IotRegistrySyncStack, addIotRegistrySyncStacks } from './iot-registry-sync-stack';
 export type { IotRegistrySyncStackProps } from './iot-registry-sync-stack';
 export { AppConfigSchema, loadAppConfig, DEFAULT_CONFIG_FILE, PLACEHOLDER_ACCOUNT } from './app-config';

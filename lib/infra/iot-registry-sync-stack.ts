@@ -6,7 +6,8 @@ import { CfnOutput, Stack, type App, type StackProps } from 'aws-cdk-lib';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { AppConfig } from './app-config';
-import { IotRegistrySync, type IotRegistrySyncProps } from './iot-registry-sync';
+import { IotRegistrySync } from './iot-registry-sync';
+import type { IotRegistrySyncProps } from './sync-props';
 
 /** Properties of {@link IotRegistrySyncStack}: the stack's env is the source region. */
 export interface IotRegistrySyncStackProps extends StackProps {

@@ -44,3 +44,10 @@ export function acknowledgeWildcardResources(scope: IConstruct, statements: read
 export function acknowledge(scope: IConstruct, id: string, reason: string): void {
   Validations.of(scope).acknowledge({ id, reason });
 }
+
+/** Why CDK's own logging and tracing statements on a state machine role have `*` resources. */
+export const STATE_MACHINE_WILDCARD_REASON =
+  'Added by CDK for logging and tracing: CloudWatch Logs delivery (logs:*LogDelivery, DescribeLogGroups, DescribeResourcePolicies) and X-Ray actions have no resource type';
+
+/** Why CDK's tracing statements on a Lambda role have `*` resources. */
+export const LAMBDA_TRACING_WILDCARD_REASON = 'Added by CDK for active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords have no resource type';

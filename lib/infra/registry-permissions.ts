@@ -6,6 +6,9 @@
  * keys for AWS IoT", https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsiot.html).
  * Actions listed there without a resource type accept only `Resource: "*"`; they get `*` narrowed by an
  * `aws:RequestedRegion` condition to the one region they are meant for.
+ *
+ * The file reads top to bottom: the action lists (what), then the statement builders (where), then the
+ * reason cdk-nag is given for the wildcards they contain.
  */
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 
@@ -119,10 +122,13 @@ export const DRIFT_SCOPED_READ_ACTIONS: readonly ScopedActions[] = [{ resources:
 /** The drift report's account-wide listings (on `*`, pinned to the region). */
 export const DRIFT_UNSCOPED_READ_ACTIONS: readonly string[] = ['iot:ListBillingGroups'];
 
-/** Where a set of statements applies. */
+/** Where a set of statements applies: one region's registry of one account. */
 export interface RegistryScope {
+  /** `aws`, `aws-cn`, `aws-us-gov` (the stack's partition). */
   partition: string;
+  /** The account that owns the registry. */
   account: string;
+  /** The registry's region. */
   region: string;
 }
 
@@ -131,12 +137,14 @@ export function iotArn(scope: RegistryScope, type: IotResourceType): string {
   return `arn:${scope.partition}:iot:${scope.region}:${scope.account}:${type}/*`;
 }
 
+/** One statement per group: its actions on its resource types' ARNs in `scope`. */
 function scoped(scope: RegistryScope, groups: readonly ScopedActions[]): PolicyStatement[] {
   return groups.map(
     (group) => new PolicyStatement({ actions: [...group.actions], resources: group.resources.map((type) => iotArn(scope, type)) }),
   );
 }
 
+/** Actions without a resource type: `*`, pinned to one region with `aws:RequestedRegion`. */
 function regionPinned(region: string, actions: readonly string[]): PolicyStatement {
   return new PolicyStatement({ actions: [...actions], resources: ['*'], conditions: { StringEquals: { 'aws:RequestedRegion': region } } });
 }
@@ -163,3 +171,17 @@ export function registryWriteStatements(scope: RegistryScope): PolicyStatement[]
 export function targetRoleStatements(scope: RegistryScope): PolicyStatement[] {
   return [...registryReadStatements(scope), ...registryWriteStatements(scope)];
 }
+
+/**
+ * Target-region statements as a function of the sync gets them: these statements in its own role, or,
+ * when the sync assumes `targetRoleArn` for every target call, only `sts:AssumeRole` on that role (which
+ * holds them instead: {@link targetRoleStatements}).
+ */
+export function throughTargetRole(targetRoleArn: string | undefined, statements: PolicyStatement[]): PolicyStatement[] {
+  return targetRoleArn === undefined ? statements : [new PolicyStatement({ actions: ['sts:AssumeRole'], resources: [targetRoleArn] })];
+}
+
+/** Why the registry statements' wildcard resources are acceptable (cdk-nag AwsSolutions-IAM5). */
+export const REGISTRY_WILDCARD_REASON =
+  'The sync acts on any registry resource by name, so each IoT statement names its resource type with a /* suffix (thing, thinggroup, thingtype, cert, cacert, policy, billinggroup) in one region and account. ' +
+  'Resource "*" appears only for actions that have no resource type in the Service Authorization Reference: the account-wide IoT List* calls and certificate Register* calls (pinned to one region with aws:RequestedRegion) and, added by CDK for tracing, xray:PutTraceSegments/PutTelemetryRecords.';

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadAppConfig } from '../../lib/infra';
+import { IotRegistrySyncPropsSchema, loadAppConfig } from '../../lib/infra';
 
 const dir = mkdtempSync(join(tmpdir(), 'irs-failover-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -34,6 +34,10 @@ describe('the failover section of the app config', () => {
     });
   });
 
+  it('gates the secondary at the drift job’s own readiness alarm threshold unless told otherwise', () => {
+    expect(load(valid).failover?.readinessThreshold).toBe(IotRegistrySyncPropsSchema.parse({ targetRegion: 'us-west-2' }).readinessAlarmThreshold);
+  });
+
   it('keeps explicit settings, and takes the section from context as JSON with string numbers and flags', () => {
     expect(load({ ...valid, healthCheck: { intervalSeconds: 10, failureThreshold: 2 }, readinessThreshold: 95, ttl: 30, routingControl: true }).failover).toMatchObject({
       healthCheck: { intervalSeconds: 10, failureThreshold: 2 },
@@ -50,6 +54,9 @@ describe('the failover section of the app config', () => {
     ['a wildcard domain', { ...valid, domainName: '*.example.com' }, 'failover.domainName: must be a lower-case fully qualified domain name'],
     ['a bad hosted zone', { ...valid, hostedZoneId: 'example.com' }, 'failover.hostedZoneId: must be a Route 53 hosted zone ID'],
     ['one certificate only', { ...valid, serverCertificateArns: { primary: PRIMARY_CERT } }, 'failover.serverCertificateArns.secondary'],
+    ['a certificate ARN whose account is not 12 digits', { ...valid, serverCertificateArns: { primary: PRIMARY_CERT.replace('111122223333', '1111'), secondary: SECONDARY_CERT } }, 'failover.serverCertificateArns.primary: must be an ACM certificate ARN'],
+    ['a certificate ARN whose region is not a region', { ...valid, serverCertificateArns: { primary: PRIMARY_CERT.replace('us-east-1', 'virginia'), secondary: SECONDARY_CERT } }, 'failover.serverCertificateArns.primary: must be an ACM certificate ARN'],
+    ['a TTL that is not whole', { ...valid, ttl: '1.5' }, 'failover.ttl: must be a whole number'],
     ['a certificate that is not an ACM ARN', { ...valid, serverCertificateArns: { primary: 'my-cert', secondary: SECONDARY_CERT } }, 'failover.serverCertificateArns.primary: must be an ACM certificate ARN'],
     ['a certificate of the wrong region', { ...valid, serverCertificateArns: { primary: PRIMARY_CERT, secondary: PRIMARY_CERT } }, 'failover.serverCertificateArns.secondary: must be a certificate in the secondary region us-west-2 (got us-east-1)'],
     ['the primary certificate in the secondary region', { ...valid, serverCertificateArns: { primary: SECONDARY_CERT, secondary: SECONDARY_CERT } }, 'failover.serverCertificateArns.primary: must be a certificate in the primary region us-east-1'],

@@ -3,13 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { Topic } from 'aws-cdk-lib/aws-sns';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Topic, type ITopic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { CLOUDTRAIL_RULE_PATTERN, REGISTRY_RULE_PATTERN, REGISTRY_TOPIC_FILTERS } from '../../lib/events/rule-pattern';
 import {
   addIotRegistrySyncStacks,
   IotRegistrySync,
+  IotRegistrySyncPropsSchema,
   loadAppConfig,
   PLACEHOLDER_ACCOUNT,
   REGISTRY_EVENT_CONFIGURATIONS,
@@ -438,6 +440,9 @@ describe('IotRegistrySync props', () => {
     [{ driftSchedule: 'every day' }, 'driftSchedule: must be an EventBridge schedule expression'],
     [{ targetRoleArn: 'registry-writer' }, 'targetRoleArn: must be an IAM role ARN'],
     [{ deleteMode: 'purge' as 'mirror' }, 'deleteMode'],
+    [{ readinessAlarmThreshold: 101 }, 'readinessAlarmThreshold: must be between 0 and 100'],
+    [{ logRetention: 8 as RetentionDays }, 'logRetention'],
+    [{ alarmTopic: {} as ITopic }, 'alarmTopic: must be an SNS topic'],
   ])('rejects %j with an error naming the prop', (override, message) => {
     expect(() => new IotRegistrySync(stackIn('us-east-1'), 'Sync', { targetRegion: 'us-west-2', ...override })).toThrow(message);
   });
@@ -537,9 +542,29 @@ describe('loadAppConfig', () => {
     [{ targetRegion: 'us-east-1' }, 'targetRegion: must differ from sourceRegion'],
     [{ account: '12345' }, 'account: must be a 12-digit AWS account ID'],
     [{ workflowType: 'EXPRESS' }, 'workflowType: must be STANDARD: an Express execution stops at 5 minutes'],
+    [{ sourceRegion: 'Virginia' }, 'sourceRegion: must be an AWS region'],
+    [{ targetRoleArn: 'registry-writer' }, 'targetRoleArn: must be an IAM role ARN'],
+    [{ failback: { account: '1234' } }, 'failback.account: must be a 12-digit AWS account ID'],
+    [{ failback: { targetRoleArn: 'writer' } }, 'failback.targetRoleArn: must be an IAM role ARN'],
+    // The construct's own check, made when the config is read rather than when the stack is built.
+    [{ driftSchedule: 'every day' }, 'driftSchedule: must be an EventBridge schedule expression'],
+    [{ quotaScale: 101 }, 'quotaScale'],
   ])('rejects %j naming the field', (content, field) => {
     const path = write('bad.json', content);
     expect(() => loadAppConfig({ context: context({ config: path }), env: {}, cwd: dir })).toThrow(field);
+  });
+
+  it('defaults every setting it passes to the construct exactly as the construct does', () => {
+    const constructDefaults = IotRegistrySyncPropsSchema.parse({ targetRegion: 'us-west-2' });
+    for (const key of ['deleteMode', 'quotaScale', 'driftSchedule', 'createTrail', 'enableRegistryEvents'] as const) {
+      expect([key, config[key]]).toEqual([key, constructDefaults[key]]);
+    }
+  });
+
+  it('takes flags and numbers given as context strings', () => {
+    const loaded = loadAppConfig({ context: context({ quotaScale: '2.5', enableRegistryEvents: 'false', failback: '{"deploy":"false"}' }), env: {}, cwd: dir });
+    expect(loaded).toMatchObject({ quotaScale: 2.5, enableRegistryEvents: false, failback: { deploy: false } });
+    expect(() => loadAppConfig({ context: context({ createTrail: 'yes' }), env: {}, cwd: dir })).toThrow('context: createTrail');
   });
 
   it('fails when the config context names a missing file', () => {

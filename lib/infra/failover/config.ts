@@ -4,13 +4,12 @@
  * drift job's readiness as the gate for the secondary. Validated with zod; every error names the field.
  */
 import { z } from 'zod';
+import { AccountIdSchema, RegionSchema } from '../../core/validation';
+import { fromContext } from '../context-values';
+import { DEFAULT_READINESS_THRESHOLD, ReadinessPercentSchema } from '../sync-props';
 
-/** The drift job's readiness alarm threshold (IotRegistrySyncProps.readinessAlarmThreshold's default). */
-export const DEFAULT_READINESS_THRESHOLD = 99;
-
-// Context values given on the command line arrive as strings.
-const Flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
-const Int = z.union([z.number(), z.string().regex(/^\d+$/, 'must be a whole number').transform(Number)]).pipe(z.number().int());
+/** A whole number, also as the string a context value arrives in. */
+const wholeNumber = (schema: z.ZodNumber) => fromContext(z.number().int('must be a whole number').pipe(schema));
 
 /** A fully qualified domain name (no wildcard: devices connect to exactly this name). */
 const DomainName = z
@@ -18,10 +17,13 @@ const DomainName = z
   .max(253, 'must be at most 253 characters')
   .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a lower-case fully qualified domain name such as iot.example.com');
 
-/** An ACM certificate ARN; its region is checked against the region it serves. */
+const CERTIFICATE_ARN_MESSAGE = 'must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)';
+
+/** An ACM certificate ARN, its region and account checked by the shared schemas; its region is checked against the region it serves. */
 const CertificateArn = z
   .string()
-  .regex(/^arn:aws[a-z-]*:acm:[a-z]{2}(-[a-z]+)+-\d:\d{12}:certificate\/[0-9a-f-]{36}$/, 'must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)');
+  .regex(/^arn:aws[a-z-]*:acm:[^:]+:[^:]+:certificate\/[0-9a-f-]{36}$/, CERTIFICATE_ARN_MESSAGE)
+  .refine((arn) => RegionSchema.safeParse(arnRegion(arn)).success && AccountIdSchema.safeParse(arn.split(':')[4]).success, CERTIFICATE_ARN_MESSAGE);
 
 /** Region part of an ARN. */
 export function arnRegion(arn: string): string {
@@ -39,16 +41,16 @@ export const FailoverConfigSchema = z.strictObject({
   /** How Route 53 judges the canary alarms: interval 10 or 30 s (default 30), failure threshold 1-10 (default 3). */
   healthCheck: z
     .strictObject({
-      intervalSeconds: Int.pipe(z.union([z.literal(10), z.literal(30)], { error: 'must be 10 or 30' })).default(30),
-      failureThreshold: Int.pipe(z.number().min(1, 'must be between 1 and 10').max(10, 'must be between 1 and 10')).default(3),
+      intervalSeconds: fromContext(z.union([z.literal(10), z.literal(30)], { error: 'must be 10 or 30' })).default(30),
+      failureThreshold: wholeNumber(z.number().min(1, 'must be between 1 and 10').max(10, 'must be between 1 and 10')).default(3),
     })
     .default({ intervalSeconds: 30, failureThreshold: 3 }),
   /** ReadinessPercent at or above which the secondary may take the traffic; default the drift alarm's (99). */
-  readinessThreshold: z.number().min(0, 'must be between 0 and 100').max(100, 'must be between 0 and 100').default(DEFAULT_READINESS_THRESHOLD),
+  readinessThreshold: ReadinessPercentSchema.default(DEFAULT_READINESS_THRESHOLD),
   /** TTL in seconds of the failover records; default 60. */
-  ttl: Int.pipe(z.number().min(0, 'must be between 0 and 86400').max(86400, 'must be between 0 and 86400')).default(60),
+  ttl: wholeNumber(z.number().min(0, 'must be between 0 and 86400').max(86400, 'must be between 0 and 86400')).default(60),
   /** Deploy a recovery-controller cluster with a routing control per region; default false. */
-  routingControl: Flag.default(false),
+  routingControl: fromContext(z.boolean()).default(false),
 });
 
 /** The validated failover section. */

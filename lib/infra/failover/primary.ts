@@ -12,7 +12,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { READINESS_METRIC } from '../../core/failover';
-import { handlerFunction } from '../iot-registry-sync';
+import { handlerFunction } from '../handler-function';
 import { acknowledge, acknowledgeWildcardResources, nagResourceName } from '../nag-acknowledgements';
 import { failoverNames } from './names';
 import type { FailoverRegion } from './region';

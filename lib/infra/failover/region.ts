@@ -18,7 +18,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { CANARY_SUCCESS_METRIC, canaryMetricDimensions } from '../../core/failover';
-import { handlerFunction } from '../iot-registry-sync';
+import { handlerFunction } from '../handler-function';
 import { acknowledge, acknowledgeWildcardResources } from '../nag-acknowledgements';
 import { failoverNames } from './names';
 
