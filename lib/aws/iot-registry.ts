@@ -116,7 +116,6 @@ import type { CertificateSummary, Page, Registry, ThingFilter, ThingRegistration
 import {
   certificateArn,
   certificateIdOfArn,
-  certificateIdOfPem,
   parseIotArn,
   partitionOf,
   thingGroupArn,
@@ -125,6 +124,7 @@ import {
 import { isResourceAlreadyExists, isResourceNotFound, isUnknownOperation, translateServiceError } from './errors';
 import { attachQuotaPacer, QuotaPacer, type QuotaMetrics, type QuotaOptions } from './quota';
 import { describeIssue } from '../core/validation';
+import { certificateIdOfPem } from '../core/certificate-id';
 
 /** The largest page size the IoT list operations accept. */
 export const MAX_PAGE_SIZE = 250;

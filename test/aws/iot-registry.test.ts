@@ -22,7 +22,8 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-iot';
 import { mockClient } from 'aws-sdk-client-mock';
-import { certificateIdOfPem, partitionOf } from '../../lib/aws/arns';
+import { partitionOf } from '../../lib/aws/arns';
+import { certificateIdOfPem } from '../../lib/core/certificate-id';
 import { IotRegistry, type IotRegistryOptions } from '../../lib/aws/iot-registry';
 
 const iot = mockClient(IoTClient);
