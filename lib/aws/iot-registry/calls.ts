@@ -6,7 +6,7 @@
 import { type IoTClient, ResourceAlreadyExistsException } from '@aws-sdk/client-iot';
 import { RegistrySyncError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
-import { isResourceAlreadyExists, isResourceNotFound, translateServiceError } from '../errors';
+import { isResourceAlreadyExists, isResourceNotFound, isUnknownOperation, translateServiceError } from '../errors';
 import type { AccountIdLearner } from './account-id';
 
 /** The largest page size the IoT list operations accept. */
@@ -61,6 +61,11 @@ export class RegistryCalls {
   /** Whether a translated error says the resource does not exist. */
   isNotFound(error: unknown): boolean {
     return error instanceof RegistrySyncError && error.name === 'ResourceNotFoundError' && isResourceNotFound(error.cause);
+  }
+
+  /** Whether an error (translated or not) says the service does not know the operation. */
+  isUnknownOperation(error: unknown): boolean {
+    return isUnknownOperation(error instanceof RegistrySyncError ? error.cause : error);
   }
 
   /** Whether a translated error says the resource already exists with this same ID (so the write is done). */

@@ -11,9 +11,7 @@ import {
   paginateListThingPrincipals,
   paginateListThingPrincipalsV2,
 } from '@aws-sdk/client-iot';
-import { RegistrySyncError } from '../../core/errors';
 import type { ThingPrincipalType } from '../../core/model';
-import { isUnknownOperation } from '../errors';
 import { MAX_PAGE_SIZE, type RegistryCalls } from './calls';
 
 /** One version of a listing: its operation, its paginator, and the items of one page. */
@@ -89,8 +87,7 @@ export class PrincipalListing {
         return await this.collect(key, v2);
       } catch (error) {
         if (this.calls.isNotFound(error)) return undefined;
-        const cause = error instanceof RegistrySyncError ? error.cause : error;
-        if (!isUnknownOperation(cause)) throw error;
+        if (!this.calls.isUnknownOperation(error)) throw error;
         // The fallback is remembered once V1 has answered (a missing parent proves nothing about V1).
         return this.collectOrMissing(key, v1, () => {
           this.v1 = true;
