@@ -1,9 +1,8 @@
 /**
- * IoT ARNs and certificate IDs. The port is keyed by names and certificate IDs; only this adapter builds
- * and parses the region-specific ARNs that the IoT API takes and returns.
+ * IoT ARNs. The port is keyed by names and certificate IDs; only this adapter builds and parses the
+ * region-specific ARNs that the IoT API takes and returns. (The certificate-ID rule is in
+ * `lib/core/certificate-id`.)
  */
-import { createHash } from 'node:crypto';
-
 /** The AWS partition of a region: `aws-cn` for China, `aws-us-gov` for GovCloud, else `aws`. */
 export function partitionOf(region: string): string {
   if (region.startsWith('cn-')) return 'aws-cn';
@@ -49,18 +48,4 @@ export function certificateIdOfArn(arn: string): string | undefined {
 export function thingGroupNameOfArn(arn: string): string | undefined {
   const parsed = parseIotArn(arn);
   return parsed?.resourceType === 'thinggroup' ? parsed.resourceName : undefined;
-}
-
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----/;
-
-/**
- * The IoT certificate ID of a PEM: the hex SHA-256 of the first certificate's DER bytes (the same in
- * every region); `undefined` when the text holds no PEM certificate.
- */
-export function certificateIdOfPem(pem: string): string | undefined {
-  const body = PEM_CERTIFICATE.exec(pem)?.[1];
-  if (body === undefined) return undefined;
-  const der = Buffer.from(body.replace(/\s+/g, ''), 'base64');
-  if (der.length === 0) return undefined;
-  return createHash('sha256').update(der).digest('hex');
 }

@@ -23,6 +23,7 @@ import {
 } from '@aws-sdk/client-iot';
 import { z } from 'zod';
 import { canaryPolicyDocument } from '../core/failover';
+import { certificateArn, type ArnScope } from './arns';
 import { isResourceAlreadyExists, isResourceNotFound } from './errors';
 
 /** What a canary secret holds. */
@@ -90,10 +91,10 @@ export async function provisionCanaryIdentity(options: CanaryIdentityOptions): P
     secret = { thingName, certificateId: keys.certificateId, certificatePem: keys.certificatePem, privateKey: keys.keyPair.PrivateKey };
     created = true;
   }
-  const certificateArn = `arn:${options.partition}:iot:${options.region}:${options.account}:cert/${secret.certificateId}`;
+  const arn = certificateArn(scopeOf(options), secret.certificateId);
   // Attach calls are idempotent in AWS IoT: attaching what is already attached succeeds.
-  await iot.send(new AttachPolicyCommand({ policyName, target: certificateArn }));
-  await iot.send(new AttachThingPrincipalCommand({ thingName, principal: certificateArn }));
+  await iot.send(new AttachPolicyCommand({ policyName, target: arn }));
+  await iot.send(new AttachThingPrincipalCommand({ thingName, principal: arn }));
   const value = JSON.stringify(secret);
   for (const [region, secretId] of Object.entries(options.secretIds)) {
     if (created || (await options.secrets.get(region, secretId)) !== value) await options.secrets.put(region, secretId, value);
@@ -124,7 +125,7 @@ export async function removeCanaryIdentity(options: CanaryIdentityOptions): Prom
   const parsed = raw ? parseSecret(raw) : undefined;
   if (parsed?.success) {
     const certificateId = parsed.data.certificateId;
-    const arn = `arn:${options.partition}:iot:${options.region}:${options.account}:cert/${certificateId}`;
+    const arn = certificateArn(scopeOf(options), certificateId);
     await iot.send(new DetachThingPrincipalCommand({ thingName, principal: arn })).catch(ignore(isResourceNotFound));
     await iot.send(new DetachPolicyCommand({ policyName, target: arn })).catch(ignore(isResourceNotFound));
     await iot.send(new UpdateCertificateCommand({ certificateId, newStatus: 'INACTIVE' })).catch(ignore(isResourceNotFound));
@@ -143,4 +144,9 @@ function parseSecret(raw: string) {
     json = undefined;
   }
   return CanarySecretSchema.safeParse(json);
+}
+
+/** Where the canary's IoT resources live, as `lib/aws/arns` takes it. */
+function scopeOf(options: Pick<CanaryIdentityOptions, 'partition' | 'region' | 'account'>): ArnScope {
+  return { partition: options.partition, region: options.region, accountId: options.account };
 }

@@ -2,7 +2,7 @@
  * The listings of the drift read (lib/core/drift-read.ts) over `@aws-sdk/client-iot`: ListThings with
  * type and attributes, ListCertificates with status, ListPolicies, and the billing-group listings, each
  * one page per call at the largest page size. They share the {@link IotRegistry}'s client and so its
- * quota pacer; errors are translated to the domain errors like the registry's.
+ * quota pacer, and go through the same call edge, so errors are translated as the registry's are.
  */
 import {
   type IoTClient,
@@ -15,23 +15,27 @@ import {
 import type { CertificateSummary, Page } from '../core/port';
 import type { DriftListings, ThingSummary } from '../core/drift-read';
 import { CertificateStatusSchema } from '../core/model';
-import { RegistrySyncError } from '../core/errors';
 import { createIotClient, type IotRegistryClientOptions } from './clients';
 import { IotRegistry, MAX_PAGE_SIZE } from './iot-registry';
+import { AccountIdLearner } from './iot-registry/account-id';
+import { RegistryCalls } from './iot-registry/calls';
 import { QuotaPacer } from './quota';
-import { isResourceNotFound, isUnknownOperation, translateServiceError } from './errors';
 
 const page = <T>(items: T[], nextToken: string | undefined): Page<T> => (nextToken ? { items, nextToken } : { items });
 
 /** The drift listings of one region, over a client that an {@link IotRegistry} already paces. */
 export class IotDriftListings implements DriftListings {
+  private readonly calls: RegistryCalls;
+
   constructor(
     private readonly client: IoTClient,
     readonly region: string,
-  ) {}
+  ) {
+    this.calls = new RegistryCalls(client, region, new AccountIdLearner(undefined), undefined);
+  }
 
   async listThings(nextToken?: string): Promise<Page<ThingSummary>> {
-    const output = await this.call('ListThings', 'things', () => this.client.send(new ListThingsCommand({ maxResults: MAX_PAGE_SIZE, nextToken })));
+    const output = await this.calls.call('ListThings', 'things', () => this.client.send(new ListThingsCommand({ maxResults: MAX_PAGE_SIZE, nextToken })));
     const items = (output.things ?? []).flatMap((t) =>
       t.thingName ? [{ name: t.thingName, ...(t.thingTypeName ? { thingTypeName: t.thingTypeName } : {}), attributes: t.attributes ?? {} }] : [],
     );
@@ -39,7 +43,7 @@ export class IotDriftListings implements DriftListings {
   }
 
   async listCertificates(nextToken?: string): Promise<Page<CertificateSummary>> {
-    const output = await this.call('ListCertificates', 'certificates', () =>
+    const output = await this.calls.call('ListCertificates', 'certificates', () =>
       this.client.send(new ListCertificatesCommand({ pageSize: MAX_PAGE_SIZE, marker: nextToken })),
     );
     const items = (output.certificates ?? []).flatMap((c) => {
@@ -50,7 +54,7 @@ export class IotDriftListings implements DriftListings {
   }
 
   async listPolicyNames(nextToken?: string): Promise<Page<string>> {
-    const output = await this.call('ListPolicies', 'policies', () => this.client.send(new ListPoliciesCommand({ pageSize: MAX_PAGE_SIZE, marker: nextToken })));
+    const output = await this.calls.call('ListPolicies', 'policies', () => this.client.send(new ListPoliciesCommand({ pageSize: MAX_PAGE_SIZE, marker: nextToken })));
     return page((output.policies ?? []).flatMap((p) => (p.policyName ? [p.policyName] : [])), output.nextMarker);
   }
 
@@ -59,15 +63,16 @@ export class IotDriftListings implements DriftListings {
     let nextToken: string | undefined;
     try {
       do {
-        const output = await this.call('ListBillingGroups', 'billingGroups', () =>
+        const output = await this.calls.call('ListBillingGroups', 'billingGroups', () =>
           this.client.send(new ListBillingGroupsCommand({ maxResults: MAX_PAGE_SIZE, nextToken })),
         );
         for (const g of output.billingGroups ?? []) if (g.groupName) names.push(g.groupName);
         nextToken = output.nextToken;
       } while (nextToken);
     } catch (error) {
-      // An endpoint without billing-group listings (the bundled emulator): billing groups go uncompared.
-      if (isUnknownOperation(causeOf(error))) return undefined;
+      // An endpoint without billing-group listings (an older endpoint or another emulator; the bundled
+      // one has them): billing groups go uncompared.
+      if (this.calls.isUnknownOperation(error)) return undefined;
       throw error;
     }
     return names;
@@ -75,27 +80,15 @@ export class IotDriftListings implements DriftListings {
 
   async listThingNamesInBillingGroup(name: string, nextToken?: string): Promise<Page<string>> {
     try {
-      const output = await this.call('ListThingsInBillingGroup', `billingGroup/${name}`, () =>
+      const output = await this.calls.call('ListThingsInBillingGroup', `billingGroup/${name}`, () =>
         this.client.send(new ListThingsInBillingGroupCommand({ billingGroupName: name, maxResults: MAX_PAGE_SIZE, nextToken })),
       );
       return page(output.things ?? [], output.nextToken);
     } catch (error) {
-      if (isResourceNotFound(causeOf(error))) return { items: [] };
+      if (this.calls.isNotFound(error)) return { items: [] };
       throw error;
     }
   }
-
-  private async call<T>(operation: string, key: string, send: () => Promise<T>): Promise<T> {
-    try {
-      return await send();
-    } catch (error) {
-      throw translateServiceError(error, { operation, key });
-    }
-  }
-}
-
-function causeOf(error: unknown): unknown {
-  return error instanceof RegistrySyncError ? error.cause : error;
 }
 
 /** A paced registry and its drift listings over one client and one quota pacer. */

@@ -6,7 +6,7 @@
  * words the emulator's data plane uses. Private keys are read from the file given, passed to TLS, and
  * never logged, returned or stored.
  */
-import { createHash, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import {
   DescribeCACertificateCommand,
   DescribeCertificateCommand,
@@ -25,6 +25,7 @@ import { mapWithConcurrency } from '../core/concurrency';
 import { evaluateIotAction, type ConnectionFacts, type ConnectRefusalReason, type NamedPolicyDocument } from '../core/iot-policy-evaluation';
 import { connectDevice, type ConnectFailure, type DeviceEndpoint } from './mqtt-device';
 import { describeIssue } from '../core/validation';
+import { certificateIdOf } from '../core/certificate-id';
 
 /** One device of a drill file (other members, such as a certificate ID, are ignored). */
 export const DrillDeviceSchema = z.object({
@@ -172,11 +173,6 @@ export async function runDrill(devices: readonly DrillDevice[], invalid: readonl
 }
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
-
-/** The certificate ID AWS gives a PEM: the hex SHA-256 of its DER. */
-export function certificateIdOf(certificatePem: string): string {
-  return createHash('sha256').update(new X509Certificate(certificatePem).raw).digest('hex');
-}
 
 const notFound = (error: unknown) => error instanceof ResourceNotFoundException || (error as { name?: string }).name === 'ResourceNotFoundException';
 

@@ -1,5 +1,5 @@
 /**
- * The IAM permissions of the sync: every IoT action the adapter (lib/aws/iot-registry.ts) calls, named one
+ * The IAM permissions of the sync: every IoT action the adapter (lib/aws/iot-registry/) calls, named one
  * by one, read actions on the regions it reads and write actions on the target region only.
  *
  * Resource types per action follow the Service Authorization Reference ("Actions, resources, and condition

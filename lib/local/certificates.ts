@@ -5,8 +5,8 @@
  */
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
-import { webcrypto, X509Certificate } from 'node:crypto';
-import { certificateIdOfPem } from '../aws/arns';
+import { webcrypto } from 'node:crypto';
+import { certificateIdOf } from '../core/certificate-id';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
@@ -27,13 +27,8 @@ const nextSerial = (): string => (++serial).toString(16).padStart(4, '0');
 const newKeys = async (): Promise<webcrypto.CryptoKeyPair> =>
   (await webcrypto.subtle.generateKey(ALGORITHM, false, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
 
-/** The AWS IoT certificate ID of a PEM; throws, as AWS refuses it, on a PEM that is not an X.509 certificate. */
-export function certificateIdOf(pem: string): string {
-  new X509Certificate(pem);
-  const id = certificateIdOfPem(pem);
-  if (id === undefined) throw new Error('not an X.509 certificate PEM');
-  return id;
-}
+/** The AWS IoT certificate ID of a PEM (the rule lives in the core); throws on a PEM that is not X.509. */
+export { certificateIdOf };
 
 /** A self-signed device certificate (what RegisterCertificateWithoutCA accepts). */
 export async function selfSignedCertificate(commonName = 'device'): Promise<DeviceCertificate> {

@@ -1,14 +1,11 @@
-import { createHash, X509Certificate } from 'node:crypto';
 import {
   certificateArn,
   certificateIdOfArn,
-  certificateIdOfPem,
   parseIotArn,
   partitionOf,
   thingGroupArn,
   thingGroupNameOfArn,
 } from '../../lib/aws/arns';
-import { selfSignedCertificate } from '../../lib/local/certificates';
 
 describe('partitionOf', () => {
   it.each([
@@ -37,19 +34,5 @@ describe('IoT ARNs', () => {
   it('does not take a Cognito identity or an IAM ARN for an IoT resource', () => {
     expect(parseIotArn('eu-west-1:5f0b3f8e-1111-2222-3333-444455556666')).toBeUndefined();
     expect(parseIotArn('arn:aws:iam::123456789012:role/r')).toBeUndefined();
-  });
-});
-
-describe('certificateIdOfPem', () => {
-  it('is the hex SHA-256 of the certificate DER', async () => {
-    const pem = (await selfSignedCertificate('device-1')).certificatePem;
-
-    const expected = createHash('sha256').update(new X509Certificate(pem).raw).digest('hex');
-
-    expect(certificateIdOfPem(pem)).toBe(expected);
-  });
-
-  it('is undefined for text without a PEM certificate', () => {
-    expect(certificateIdOfPem('hello')).toBeUndefined();
   });
 });

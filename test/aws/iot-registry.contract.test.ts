@@ -3,7 +3,7 @@
  * regions. Every port method is exercised; fresh registries per test so no cache carries over.
  */
 import { CreateBillingGroupCommand, CreateThingCommand, IoTClient } from '@aws-sdk/client-iot';
-import { certificateIdOfPem } from '../../lib/aws/arns';
+import { certificateIdOfPem } from '../../lib/core/certificate-id';
 import { createIotClient, createIotRegistry, registryPair } from '../../lib/aws/clients';
 import type { IotRegistry } from '../../lib/aws/iot-registry';
 import { startEmulator } from '../../lib/local/emulator';

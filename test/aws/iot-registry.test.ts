@@ -22,7 +22,8 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-iot';
 import { mockClient } from 'aws-sdk-client-mock';
-import { certificateIdOfPem, partitionOf } from '../../lib/aws/arns';
+import { partitionOf } from '../../lib/aws/arns';
+import { certificateIdOfPem } from '../../lib/core/certificate-id';
 import { IotRegistry, type IotRegistryOptions } from '../../lib/aws/iot-registry';
 
 const iot = mockClient(IoTClient);
@@ -91,6 +92,31 @@ describe('IotRegistry principal listings', () => {
 
     expect(things.map((a) => a.thingName)).toEqual(['t1', 't2']);
     expect(iot.commandCalls(ListPrincipalThingsCommand)[0]?.args[0].input.principal).toBe(certArn(CERT_A));
+  });
+
+  it('decides the fallback once for both listings: after ListThingPrincipals, the reverse listing goes to V1 at once', async () => {
+    iot.on(ListThingPrincipalsV2Command).rejects(unknownOperation());
+    iot.on(ListThingPrincipalsCommand).resolves({ principals: [certArn(CERT_A)] });
+    iot.on(ListPrincipalThingsCommand).resolves({ things: ['t1'] });
+    const r = registry({ accountId: ACCOUNT });
+
+    await r.listThingPrincipals('t1');
+    const things = await r.listPrincipalThings(CERT_A);
+
+    expect(things).toEqual([{ thingName: 't1', certificateId: CERT_A, type: 'NON_EXCLUSIVE_THING' }]);
+    expect(iot.commandCalls(ListPrincipalThingsV2Command)).toHaveLength(0);
+  });
+
+  it('does not remember the fallback when V1 finds the thing missing', async () => {
+    iot.on(ListThingPrincipalsV2Command).rejects(unknownOperation());
+    iot.on(ListThingPrincipalsCommand).rejects(new ResourceNotFoundException({ message: 'no thing', $metadata: { httpStatusCode: 404 } }));
+    const warn = jest.fn();
+    const r = registry({ accountId: ACCOUNT, logger: { warn } });
+
+    await expect(r.listThingPrincipals('ghost')).resolves.toEqual([]);
+
+    expect(r.stats().principalListingV1).toBe(false);
+    expect(warn).not.toHaveBeenCalled();
   });
 
   it('does not fall back when V2 says the thing is missing: it has no principals', async () => {
