@@ -6,7 +6,8 @@ import { z } from 'zod';
 import { RegistryChangeSchema } from '../lib/events/normalise';
 import { parseOrThrow } from '../lib/core/validation';
 import { ResourceRefSchema } from '../lib/core/scope';
-import { environmentDependencies, resolveDependencies, type DependencySource } from './runtime/dependencies';
+import { environmentDependencies, type SyncDependencySource } from './runtime/dependencies';
+import { resolveDependencies } from './runtime/dependency-source';
 
 const ItemResultSchema = z.looseObject({
   ref: ResourceRefSchema,
@@ -34,7 +35,7 @@ export interface SyncOutcome {
 }
 
 /** Builds the handler over the given dependencies. */
-export function createHandler(deps: DependencySource) {
+export function createHandler(deps: SyncDependencySource) {
   return async (input: unknown): Promise<SyncOutcome> => {
     const { change, results } = parseOrThrow(FinishSyncInputSchema, input, '');
     const items = results.flat();

@@ -9,7 +9,8 @@ import { ResourceRefSchema, type ResourceRef } from '../../lib/core/scope';
 import { syncResources } from '../../lib/core/sync';
 import { RegistryChangeSchema } from '../../lib/events/normalise';
 import { parseOrThrow } from '../../lib/core/validation';
-import { resolveDependencies, type DependencySource } from './dependencies';
+import type { SyncDependencySource } from './dependencies';
+import { resolveDependencies } from './dependency-source';
 
 /** The input of a per-family sync Lambda: one reference and the change it belongs to. */
 export const SyncItemInputSchema = z.looseObject({ ref: ResourceRefSchema, change: RegistryChangeSchema.optional() });
@@ -33,7 +34,7 @@ export interface SyncItemResult {
 }
 
 /** Builds a sync handler for the given resource kinds. */
-export function createSyncHandler(kinds: readonly ResourceRef['kind'][], deps: DependencySource) {
+export function createSyncHandler(kinds: readonly ResourceRef['kind'][], deps: SyncDependencySource) {
   return async (input: unknown): Promise<SyncItemResult> => {
     const { ref, change } = parseOrThrow(SyncItemInputSchema, input, '');
     if (!kinds.includes(ref.kind)) {

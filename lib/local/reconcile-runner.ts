@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
 import * as reconcileStep from '../../lambdas/reconcile-step';
 import * as reconcilePage from '../../lambdas/reconcile-page';
-import type { ReconcileDependencies } from '../../lambdas/reconcile-dependencies';
+import type { ReconcileDependencies } from '../../lambdas/runtime/reconcile-dependencies';
 import { dependenciesFor, loadDefinition, taskStateNames, type LocalExecution, type TaskDependencies } from './state-machine';
 
 /** Placeholder ARNs for the local run; each Task they name is overridden by a local handler. */
