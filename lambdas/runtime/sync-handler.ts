@@ -9,29 +9,24 @@ import { ResourceRefSchema, type ResourceRef } from '../../lib/core/scope';
 import { syncResources } from '../../lib/core/sync';
 import { RegistryChangeSchema } from '../../lib/events/normalise';
 import { parseOrThrow } from '../../lib/core/validation';
+import { FailureRecordSchema, type FailureRecord } from '../../lib/core/reconcile/settings';
 import type { SyncDependencySource } from './dependencies';
 import { resolveDependencies } from './dependency-source';
 
 /** The input of a per-family sync Lambda: one reference and the change it belongs to. */
 export const SyncItemInputSchema = z.looseObject({ ref: ResourceRefSchema, change: RegistryChangeSchema.optional() });
 
-/** A failed operation, as the state machine records it. */
-export interface ItemFailure {
-  kind: string;
-  key: string;
-  action: string;
-  errorName: string;
-  message: string;
-}
-
+/** What a per-family sync Lambda returns (the sync state machine's Map collects these for FinishSync). */
+export const SyncItemResultSchema = z.strictObject({
+  ref: ResourceRefSchema,
+  failed: z.boolean(),
+  writes: z.number(),
+  skipped: z.number(),
+  /** The failed operations, recorded as the reconcile summary records them (one schema for both). */
+  failures: z.array(FailureRecordSchema),
+});
 /** What a per-family sync Lambda returns. */
-export interface SyncItemResult {
-  ref: ResourceRef;
-  failed: boolean;
-  writes: number;
-  skipped: number;
-  failures: ItemFailure[];
-}
+export type SyncItemResult = z.infer<typeof SyncItemResultSchema>;
 
 /** Builds a sync handler for the given resource kinds. */
 export function createSyncHandler(kinds: readonly ResourceRef['kind'][], deps: SyncDependencySource) {
@@ -48,7 +43,7 @@ export function createSyncHandler(kinds: readonly ResourceRef['kind'][], deps: S
       deleteMode,
       logger: log,
     });
-    const failures: ItemFailure[] = result.outcomes
+    const failures: FailureRecord[] = result.outcomes
       .filter((o) => o.status === 'failed')
       .map((o) => ({ kind: o.kind, key: o.key, action: o.action, errorName: o.errorName ?? 'Error', message: o.message ?? '' }));
     const retryable = failures.find((f) => RERUNNABLE_ERROR_NAMES.includes(f.errorName));
