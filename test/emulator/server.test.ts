@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-iot';
 import { startEmulator, type RunningEmulator } from '../../lib/local/emulator';
 import { Router } from '../../lib/local/emulator/router';
-import { failure, iot, PRIMARY, SECONDARY, start, uniqueName } from './harness';
+import { failure, iot, PRIMARY, SECONDARY, start, uniqueName } from '../support/emulator';
 
 interface RawResponse {
   status: number;
