@@ -1,7 +1,7 @@
 /**
  * The body shared by the per-family sync Lambdas: converge one resource reference in the target.
  * Re-runnable failures are thrown (the state machine retries them with backoff and jitter); the rest
- * are returned as data so the other resources of the change go on.
+ * are returned as data so the other resources of the change go on. Which layer retries what: docs/retries.md.
  */
 import { z } from 'zod';
 import { DOMAIN_ERRORS, InvalidInputError, RERUNNABLE_ERROR_NAMES } from '../../lib/core/errors';
@@ -49,6 +49,7 @@ export function createSyncHandler(kinds: readonly ResourceRef['kind'][], deps: S
     const retryable = failures.find((f) => RERUNNABLE_ERROR_NAMES.includes(f.errorName));
     if (retryable) {
       // Thrown by name so the state machine's Retry (backoff, jitter) takes over; re-running is safe (state-based).
+      // A sync Lambda has no in-process re-run: the pacer had the call, the ASL has the item (docs/retries.md).
       const ErrorClass = DOMAIN_ERRORS[retryable.errorName as keyof typeof DOMAIN_ERRORS];
       throw new ErrorClass(`${retryable.action} ${retryable.kind} ${retryable.key}: ${retryable.message}`);
     }
