@@ -12,8 +12,7 @@ import { runDemoCommand } from './commands/demo';
 import { registerDriftCommand } from './commands/drift';
 import { registerFailoverCommand } from './commands/failover';
 import { runDrillCommand } from './commands/drill';
-import { runEmulatorCommand } from '../lib/local/emulator';
-import { readTemplateFile, stackRegionOf } from '../lib/local/iam';
+import { emulatorIam, runEmulatorCommand } from './commands/emulator';
 import { REGION_PATTERN } from '../lib/core/validation';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -36,15 +35,6 @@ const positiveInteger = (value: string) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a positive whole number`);
   return n;
-};
-
-/** The emulator's IAM settings from --iam-template and --iam-stack-region. */
-const emulatorIam = (file: string | undefined, stackRegion: string | undefined) => {
-  if (file === undefined) return {};
-  const template = readTemplateFile(file);
-  const resolved = stackRegion ?? stackRegionOf(template);
-  if (resolved === undefined) throw new InvalidArgumentError(`--iam-stack-region: ${file} names no source region; give the stack's region`);
-  return { iam: { template, stackRegion: resolved } };
 };
 
 const program = new Command()

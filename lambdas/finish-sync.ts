@@ -5,15 +5,22 @@
 import { z } from 'zod';
 import { RegistryChangeSchema } from '../lib/events/normalise';
 import { parseOrThrow } from '../lib/core/validation';
-import { ResourceRefSchema } from '../lib/core/scope';
-import { environmentDependencies, resolveDependencies, type DependencySource } from './runtime/dependencies';
+import type { ResourceRef } from '../lib/core/scope';
+import { SyncItemResultSchema } from './runtime/sync-handler';
+import { environmentDependencies, type SyncDependencySource } from './runtime/dependencies';
+import { resolveDependencies } from './runtime/dependency-source';
 
+/**
+ * One item of the Map's results, read from the sync Lambda's own schema: a tolerant reader of the fields this
+ * handler sums (an item may also be the ItemFailed state's record, `{ ref, failed, error }`, when the
+ * Lambda itself failed after its retries).
+ */
 const ItemResultSchema = z.looseObject({
-  ref: ResourceRefSchema,
-  failed: z.boolean(),
-  writes: z.number().optional(),
-  skipped: z.number().optional(),
-  failures: z.array(z.looseObject({ errorName: z.string(), message: z.string() })).optional(),
+  ref: SyncItemResultSchema.shape.ref,
+  failed: SyncItemResultSchema.shape.failed,
+  writes: SyncItemResultSchema.shape.writes.optional(),
+  skipped: SyncItemResultSchema.shape.skipped.optional(),
+  failures: z.array(SyncItemResultSchema.shape.failures.element.pick({ errorName: true, message: true }).loose()).optional(),
   // Set by the state machine's ItemFailed state when the Lambda itself failed (after its retries).
   error: z.looseObject({ Error: z.string(), Cause: z.string().optional() }).optional(),
 });
@@ -30,11 +37,11 @@ export interface SyncOutcome {
   resources: number;
   writes: number;
   skipped: number;
-  failures: { ref: z.infer<typeof ResourceRefSchema>; errorName: string; message: string }[];
+  failures: { ref: ResourceRef; errorName: string; message: string }[];
 }
 
 /** Builds the handler over the given dependencies. */
-export function createHandler(deps: DependencySource) {
+export function createHandler(deps: SyncDependencySource) {
   return async (input: unknown): Promise<SyncOutcome> => {
     const { change, results } = parseOrThrow(FinishSyncInputSchema, input, '');
     const items = results.flat();

@@ -1,50 +1,6 @@
 /**
- * What the reconcile Lambdas need (not a handler itself): the source reader and the target registry,
- * built once per container from the sync's IRS_* variables, and paced at a share of the account's
- * quotas. The page Lambda runs RECONCILE_PAGE_CONCURRENCY at a time (the Map's MaxConcurrency), so each
- * paces at 1/RECONCILE_PAGE_CONCURRENCY of the quota and together they stay at it; the step Lambda runs
- * alone (never during the Map) and paces at the whole quota. Tests and the local runner pass their own.
+ * Transitional: the reconcile dependencies moved to lambdas/runtime/reconcile-dependencies.ts, beside the
+ * sync and drift ones. This re-export keeps the reconcile handlers and their tests (another branch's files)
+ * compiling until the merge points their imports at the new path; then this file goes.
  */
-import type { Registry, RegistryReader } from '../lib/core/port';
-import { jsonLinesLogger, type Logger } from '../lib/core/logger';
-import { createIotRegistry } from '../lib/aws/clients';
-import { readSyncEnvironment, registryClientOptions } from './runtime/config';
-
-/** Pages converged at once by the state machine's Map (its MaxConcurrency; a test checks they agree). */
-export const RECONCILE_PAGE_CONCURRENCY = 4;
-
-/** The two regions a reconcile handler works on. */
-export interface ReconcileDependencies {
-  source: RegistryReader;
-  target: Registry;
-  logger: Logger;
-}
-
-/** A dependency source: fixed (tests, local runner) or lazily from the environment (Lambda). */
-export type ReconcileDependencySource = ReconcileDependencies | (() => ReconcileDependencies);
-
-const byShare = new Map<number, ReconcileDependencies>();
-
-/** This container's dependencies, paced at `share` of the configured quotas (1: all of it). */
-export function reconcileEnvironmentDependencies(share: number): () => ReconcileDependencies {
-  return () => {
-    let deps = byShare.get(share);
-    if (!deps) {
-      const env = readSyncEnvironment();
-      const logger = jsonLinesLogger({ fields: { sourceRegion: env.IRS_SOURCE_REGION, targetRegion: env.IRS_TARGET_REGION } });
-      const options = registryClientOptions(env, logger, share);
-      deps = {
-        source: createIotRegistry(options.source),
-        target: createIotRegistry(options.target),
-        logger,
-      };
-      byShare.set(share, deps);
-    }
-    return deps;
-  };
-}
-
-/** Resolves a dependency source at invocation time. */
-export function resolveReconcileDependencies(source: ReconcileDependencySource): ReconcileDependencies {
-  return typeof source === 'function' ? source() : source;
-}
+export * from './runtime/reconcile-dependencies';

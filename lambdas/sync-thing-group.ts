@@ -1,8 +1,8 @@
 /** Sync Lambda for thing groups (parent first; dynamic groups by query, never members) and the fleet-indexing configuration dynamic groups need. */
 import { createSyncHandler } from './runtime/sync-handler';
-import { environmentDependencies, type DependencySource } from './runtime/dependencies';
+import { environmentDependencies, type SyncDependencySource } from './runtime/dependencies';
 
 /** Builds the handler over the given dependencies (the local runner and tests pass their own). */
-export const createHandler = (deps: DependencySource) => createSyncHandler(['thingGroup', 'indexingConfiguration'], deps);
+export const createHandler = (deps: SyncDependencySource) => createSyncHandler(['thingGroup', 'indexingConfiguration'], deps);
 
 export const handler = createHandler(environmentDependencies);

@@ -8,6 +8,7 @@ import { createIotRegistry } from '../../lib/aws/clients';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { readSyncEnvironment, registryClientOptions } from './config';
 import { createRegionPairMetrics } from './metrics';
+import { builtOnFirstUse, resolveDependencies, type DependencySource } from './dependency-source';
 
 /** The source reader, the target registry and the settings every sync handler uses. */
 export interface SyncDependencies {
@@ -19,29 +20,27 @@ export interface SyncDependencies {
   metrics?: Metrics;
 }
 
-let fromEnvironment: SyncDependencies | undefined;
-
 /** The dependencies of this Lambda container, created on first use from IRS_* variables. */
-export function environmentDependencies(): SyncDependencies {
-  if (!fromEnvironment) {
-    const env = readSyncEnvironment();
-    const logger = jsonLinesLogger({ fields: { sourceRegion: env.IRS_SOURCE_REGION, targetRegion: env.IRS_TARGET_REGION } });
-    const options = registryClientOptions(env, logger);
-    fromEnvironment = {
-      source: createIotRegistry(options.source),
-      target: createIotRegistry(options.target),
-      deleteMode: env.IRS_DELETE_MODE,
-      logger,
-      metrics: createRegionPairMetrics('sync', env.IRS_SOURCE_REGION, env.IRS_TARGET_REGION),
-    };
-  }
-  return fromEnvironment;
-}
+export const environmentDependencies: () => SyncDependencies = builtOnFirstUse(() => {
+  const env = readSyncEnvironment();
+  const logger = jsonLinesLogger({ fields: { sourceRegion: env.IRS_SOURCE_REGION, targetRegion: env.IRS_TARGET_REGION } });
+  const options = registryClientOptions(env, logger);
+  return {
+    source: createIotRegistry(options.source),
+    target: createIotRegistry(options.target),
+    deleteMode: env.IRS_DELETE_MODE,
+    logger,
+    metrics: createRegionPairMetrics('sync', env.IRS_SOURCE_REGION, env.IRS_TARGET_REGION),
+  };
+});
 
-/** A dependency source: fixed (tests, local runner) or lazily from the environment (Lambda). */
-export type DependencySource = SyncDependencies | (() => SyncDependencies);
+/** Where a sync handler gets its dependencies (see dependency-source.ts). */
+export type SyncDependencySource = DependencySource<SyncDependencies>;
 
-/** Resolves a dependency source at invocation time. */
-export function resolveDependencies(source: DependencySource): SyncDependencies {
-  return typeof source === 'function' ? source() : source;
-}
+/**
+ * Transitional, for lambdas/resolve-change.ts (another branch's file): the old names of the sync family's
+ * source and resolver. At merge, resolve-change.ts imports `SyncDependencySource` and the generic
+ * `resolveDependencies` from './runtime/dependency-source', and these two lines go.
+ */
+export type { SyncDependencySource as DependencySource };
+export { resolveDependencies };

@@ -1,7 +1,7 @@
 /**
  * The body shared by the per-family sync Lambdas: converge one resource reference in the target.
  * Re-runnable failures are thrown (the state machine retries them with backoff and jitter); the rest
- * are returned as data so the other resources of the change go on.
+ * are returned as data so the other resources of the change go on. Which layer retries what: docs/retries.md.
  */
 import { z } from 'zod';
 import { DOMAIN_ERRORS, InvalidInputError, RERUNNABLE_ERROR_NAMES } from '../../lib/core/errors';
@@ -9,31 +9,27 @@ import { ResourceRefSchema, type ResourceRef } from '../../lib/core/scope';
 import { syncResources } from '../../lib/core/sync';
 import { RegistryChangeSchema } from '../../lib/events/normalise';
 import { parseOrThrow } from '../../lib/core/validation';
-import { resolveDependencies, type DependencySource } from './dependencies';
+import { FailureRecordSchema, type FailureRecord } from '../../lib/core/reconcile/settings';
+import type { SyncDependencySource } from './dependencies';
+import { resolveDependencies } from './dependency-source';
 
 /** The input of a per-family sync Lambda: one reference and the change it belongs to. */
 export const SyncItemInputSchema = z.looseObject({ ref: ResourceRefSchema, change: RegistryChangeSchema.optional() });
 
-/** A failed operation, as the state machine records it. */
-export interface ItemFailure {
-  kind: string;
-  key: string;
-  action: string;
-  errorName: string;
-  message: string;
-}
-
+/** What a per-family sync Lambda returns (the sync state machine's Map collects these for FinishSync). */
+export const SyncItemResultSchema = z.strictObject({
+  ref: ResourceRefSchema,
+  failed: z.boolean(),
+  writes: z.number(),
+  skipped: z.number(),
+  /** The failed operations, recorded as the reconcile summary records them (one schema for both). */
+  failures: z.array(FailureRecordSchema),
+});
 /** What a per-family sync Lambda returns. */
-export interface SyncItemResult {
-  ref: ResourceRef;
-  failed: boolean;
-  writes: number;
-  skipped: number;
-  failures: ItemFailure[];
-}
+export type SyncItemResult = z.infer<typeof SyncItemResultSchema>;
 
 /** Builds a sync handler for the given resource kinds. */
-export function createSyncHandler(kinds: readonly ResourceRef['kind'][], deps: DependencySource) {
+export function createSyncHandler(kinds: readonly ResourceRef['kind'][], deps: SyncDependencySource) {
   return async (input: unknown): Promise<SyncItemResult> => {
     const { ref, change } = parseOrThrow(SyncItemInputSchema, input, '');
     if (!kinds.includes(ref.kind)) {
@@ -47,12 +43,13 @@ export function createSyncHandler(kinds: readonly ResourceRef['kind'][], deps: D
       deleteMode,
       logger: log,
     });
-    const failures: ItemFailure[] = result.outcomes
+    const failures: FailureRecord[] = result.outcomes
       .filter((o) => o.status === 'failed')
       .map((o) => ({ kind: o.kind, key: o.key, action: o.action, errorName: o.errorName ?? 'Error', message: o.message ?? '' }));
     const retryable = failures.find((f) => RERUNNABLE_ERROR_NAMES.includes(f.errorName));
     if (retryable) {
       // Thrown by name so the state machine's Retry (backoff, jitter) takes over; re-running is safe (state-based).
+      // A sync Lambda has no in-process re-run: the pacer had the call, the ASL has the item (docs/retries.md).
       const ErrorClass = DOMAIN_ERRORS[retryable.errorName as keyof typeof DOMAIN_ERRORS];
       throw new ErrorClass(`${retryable.action} ${retryable.kind} ${retryable.key}: ${retryable.message}`);
     }

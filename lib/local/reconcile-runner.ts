@@ -9,8 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
 import * as reconcileStep from '../../lambdas/reconcile-step';
 import * as reconcilePage from '../../lambdas/reconcile-page';
-import type { ReconcileDependencies } from '../../lambdas/reconcile-dependencies';
-import { dependenciesFor, loadDefinition, taskStateNames, type LocalExecution, type TaskDependencies } from './state-machine';
+import type { ReconcileDependencies } from '../../lambdas/runtime/reconcile-dependencies';
+import { countEvents, dependenciesFor, loadDefinition, taskStateNames, type LocalExecution, type TaskDependencies } from './state-machine';
 
 /** Placeholder ARNs for the local run; each Task they name is overridden by a local handler. */
 export const LOCAL_RECONCILE_SUBSTITUTIONS: Record<string, string> = {
@@ -107,19 +107,4 @@ export class LocalReconcileRunner {
       return { name, executionId, status: 'FAILED', error: failure.name, cause: failure.message, ...(await counting), durationMs: Date.now() - started };
     }
   }
-}
-
-async function countEvents(events: AsyncGenerator<{ type: string; state?: { name: string; type: string } }>) {
-  let stateTransitions = 0;
-  let retries = 0;
-  const taskInvocations: Record<string, number> = {};
-  for await (const event of events) {
-    if (event.type === 'StateEntered') {
-      stateTransitions += 1;
-      if (event.state?.type === 'Task') taskInvocations[event.state.name] = (taskInvocations[event.state.name] ?? 0) + 1;
-    } else if (event.type === 'StateRetried') {
-      retries += 1;
-    }
-  }
-  return { stateTransitions, retries, taskInvocations };
 }

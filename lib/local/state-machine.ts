@@ -36,17 +36,12 @@ export function dependenciesFor<D extends object>(deps: TaskDependencies<D>, tas
 export type TaskHandlers = Record<string, (input: never) => Promise<unknown> | unknown>;
 
 /** How a local execution ended. */
-export interface LocalExecution {
+export interface LocalExecution extends ExecutionCounts {
   executionId: string;
   status: 'SUCCEEDED' | 'FAILED';
   output?: unknown;
   error?: string;
   cause?: string;
-  /** States entered: what Standard workflows bill as state transitions. */
-  stateTransitions: number;
-  /** Task states entered, by state name: the Lambda and integration invocations. */
-  taskInvocations: Record<string, number>;
-  retries: number;
   durationMs: number;
 }
 
@@ -100,7 +95,18 @@ async function runExecution(
   }
 }
 
-async function countEvents(events: AsyncGenerator<{ type: string; state?: { name: string; type: string } }>) {
+/** What an execution cost, from its event log: state transitions (the Standard price unit), retries and Task invocations by state. */
+export interface ExecutionCounts {
+  /** States entered: what Standard workflows bill as state transitions. */
+  stateTransitions: number;
+  /** Retries of failed states (the ASL's Retry at work). */
+  retries: number;
+  /** Task states entered, by state name: the Lambda and integration invocations. */
+  taskInvocations: Record<string, number>;
+}
+
+/** Counts an execution's events as the interpreter emits them (read while it runs; resolves when it ends). */
+export async function countEvents(events: AsyncGenerator<{ type: string; state?: { name: string; type: string } }>): Promise<ExecutionCounts> {
   let stateTransitions = 0;
   let retries = 0;
   const taskInvocations: Record<string, number> = {};

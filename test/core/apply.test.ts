@@ -4,7 +4,7 @@ import { jsonLinesLogger } from '../../lib/core/logger';
 import type { Operation, OperationBase, OperationCall, Plan } from '../../lib/core/plan';
 import type { RegistryWriter } from '../../lib/core/port';
 import { InMemoryRegistry } from '../support/in-memory-registry';
-import { thingType } from './builders';
+import { thingType } from '../support/builders';
 
 const op = (o: Partial<OperationBase> & OperationCall): Operation =>
   ({ id: `${o.type}:${o.key ?? 'x'}`, kind: 'thing', key: 'x', action: 'create', phase: 600, requires: [], ...o }) as Operation;

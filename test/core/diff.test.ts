@@ -10,7 +10,7 @@ import {
   staticGroup,
   thing,
   thingType,
-} from './builders';
+} from '../support/builders';
 
 
 const JITP_ROLE = 'arn:aws:iam::123456789012:role/jitp';

@@ -11,7 +11,7 @@ import {
   staticGroup,
   thing,
   thingType,
-} from './builders';
+} from '../support/builders';
 
 const A = certId('a');
 const B = certId('b');

@@ -10,8 +10,8 @@ import { syncResources } from '../../lib/core/sync';
 import { emptySnapshot, IndexingConfigurationSchema } from '../../lib/core/model';
 import { narrowerDimensions, widenedIndexing } from '../../lib/core/indexing';
 import { changeStages, MAX_TASK_DEVICES_PER_EXECUTION } from '../../lib/core/scope';
-import { policyDocument } from './builders';
-import { registries, SOURCE_REGION, TARGET_REGION } from './fleet';
+import { policyDocument } from '../support/builders';
+import { registries, SOURCE_REGION, TARGET_REGION } from '../support/reference-fleet';
 
 const regions = { sourceRegion: SOURCE_REGION, targetRegion: TARGET_REGION };
 const ROLE = 'arn:aws:iam::123456789012:role/provisioning';

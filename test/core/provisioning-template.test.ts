@@ -1,5 +1,5 @@
 import { arnRegion, expectedRegistrationConfig, normaliseTemplateBody, rewriteTemplateBody } from '../../lib/core/provisioning-template';
-import { policyDocument } from './builders';
+import { policyDocument } from '../support/builders';
 
 const body = (policy: unknown, extra: Record<string, unknown> = {}) =>
   JSON.stringify({ Resources: { policy: { Type: 'AWS::IoT::Policy', Properties: { PolicyDocument: policy } }, ...extra } });

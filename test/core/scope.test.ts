@@ -1,5 +1,5 @@
 import { changeStages, readAll, readResources, ResourceRefSchema, snapshotRefs, refKey, type ResourceRef, type StageItem } from '../../lib/core/scope';
-import { buildFleet, registries, type Fleet } from './fleet';
+import { buildReferenceFleet, registries, type ReferenceFleet } from '../support/reference-fleet';
 
 describe('ResourceRefSchema', () => {
   it('accepts every ref kind', () => {
@@ -25,9 +25,9 @@ describe('ResourceRefSchema', () => {
 });
 
 describe('scoped reads', () => {
-  let fleet: Fleet;
+  let fleet: ReferenceFleet;
   beforeAll(async () => {
-    fleet = await buildFleet(registries().source);
+    fleet = await buildReferenceFleet(registries().source);
   });
   const reader = () => fleet.source;
 
@@ -89,9 +89,9 @@ describe('scoped reads', () => {
 });
 
 describe('changeStages', () => {
-  let fleet: Fleet;
+  let fleet: ReferenceFleet;
   beforeAll(async () => {
-    fleet = await buildFleet(registries().source);
+    fleet = await buildReferenceFleet(registries().source);
   });
   const keys = (stages: StageItem[][]) => stages.map((s) => s.map((i) => `${i.mode} ${refKey(i.ref)}`));
 

@@ -4,7 +4,7 @@ import { reconcile, syncResources } from '../../lib/core/sync';
 import { changeStages, refExists } from '../../lib/core/scope';
 import { selfSignedCertificate } from '../../lib/local/certificates';
 import { InMemoryRegistry } from '../support/in-memory-registry';
-import { buildFleet, registries, SOURCE_REGION, TARGET_REGION, type Fleet } from './fleet';
+import { buildReferenceFleet, registries, SOURCE_REGION, TARGET_REGION, type ReferenceFleet } from '../support/reference-fleet';
 
 const regions = { sourceRegion: SOURCE_REGION, targetRegion: TARGET_REGION };
 const side = (r: InMemoryRegistry) => ({ reader: r, writer: r });
@@ -14,13 +14,13 @@ async function inSync(source: InMemoryRegistry, target: InMemoryRegistry) {
 }
 
 describe('reconcile', () => {
-  let fleet: Fleet;
+  let fleet: ReferenceFleet;
   let target: InMemoryRegistry;
 
   beforeAll(async () => {
     const r = registries();
     target = r.target;
-    fleet = await buildFleet(r.source);
+    fleet = await buildReferenceFleet(r.source);
   });
 
   it('plans everything and writes nothing on a dry run', async () => {
@@ -69,7 +69,7 @@ describe('reconcile', () => {
 
   it('limits the read to the things matching the filter and what they reach', async () => {
     const r = registries();
-    await buildFleet(r.source);
+    await buildReferenceFleet(r.source);
     const result = await reconcile(r.source, side(r.target), { thingFilter: { thingTypeName: 'sensor' } });
     expect(result.outcomes.filter((o) => o.status !== 'ok')).toEqual([]);
     expect((await readAll(r.target)).things.map((t) => t.name)).toEqual(['sensor-1', 'sensor-2']);
@@ -125,7 +125,7 @@ describe('reconcile', () => {
 describe('syncResources', () => {
   it('converges one thing as a whole device (certificate, policy, attachments), stage by stage, then makes no write call', async () => {
     const { source, target } = registries();
-    await buildFleet(source);
+    await buildReferenceFleet(source);
     const stages = await changeStages(source, { kind: 'thing', name: 'sensor-1' });
     for (const stage of stages) {
       // What the sync Lambda does: an ensured dependency is synced only when the target lacks it.
@@ -148,7 +148,7 @@ describe('syncResources', () => {
 
   it('only ensures the policies of a device: an existing policy is not updated by a device event (its own event does that)', async () => {
     const { source, target } = registries();
-    await buildFleet(source);
+    await buildReferenceFleet(source);
     const stale = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: '*' }] });
     await target.createPolicy('device', stale);
     const stages = await changeStages(source, { kind: 'thing', name: 'sensor-1' });
@@ -165,7 +165,7 @@ describe('syncResources', () => {
 
   it('registers a certificate with its CA when both regions hold the CA, even when only the certificate is named', async () => {
     const { source, target } = registries();
-    const fleet = await buildFleet(source);
+    const fleet = await buildReferenceFleet(source);
     const { ca, c1 } = fleet.certificates;
     await target.registerCaCertificate({ certificateId: ca.certificateId, certificatePem: ca.certificatePem, status: 'ACTIVE', autoRegistration: true });
     await syncResources(source, side(target), [{ kind: 'certificate', certificateId: c1.certificateId }]);

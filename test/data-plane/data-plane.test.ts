@@ -14,7 +14,8 @@ import {
 } from '@aws-sdk/client-iot';
 import { connectDevice, parseMqttEndpoint, type ConnectResult, type DeviceIdentity } from '../../lib/aws/mqtt-device';
 import type { RunningEmulator } from '../../lib/local/emulator';
-import { ACCOUNT, iot, PRIMARY, SECONDARY, start, uniqueName } from '../emulator/harness';
+import { iot, PRIMARY, SECONDARY, start, uniqueName } from '../support/emulator';
+import { ACCOUNT } from '../support/constants';
 
 const THING_POLICY = (region: string) =>
   JSON.stringify({

@@ -2,7 +2,8 @@ import { CreateKeysAndCertificateCommand, CreateThingCommand, AttachThingPrincip
 import { fullJitterDelayMs } from '../../lib/core/backoff';
 import { createDrillFleet, emulatorDataPlane, runFailoverDrill } from '../../lib/local/failover-drill';
 import { FailoverRecord } from '../../lib/local/failover-record';
-import { ACCOUNT, iot, PRIMARY, SECONDARY, start } from '../emulator/harness';
+import { iot, PRIMARY, SECONDARY, start } from '../support/emulator';
+import { ACCOUNT } from '../support/constants';
 
 describe('fullJitterDelayMs', () => {
   it('stays under min(cap, base × 2^attempt)', () => {

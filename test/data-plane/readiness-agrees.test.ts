@@ -22,7 +22,8 @@ import { runDriftCommand } from '../../bin/commands/drift';
 import type { DriftReport } from '../../lib/core/drift';
 import type { RunningEmulator } from '../../lib/local/emulator';
 import { createDrillFleet, type DrillFleetDevice } from '../../lib/local/failover-drill';
-import { ACCOUNT, iot, PRIMARY, SECONDARY, start } from '../emulator/harness';
+import { iot, PRIMARY, SECONDARY, start } from '../support/emulator';
+import { ACCOUNT } from '../support/constants';
 
 let emulator: RunningEmulator;
 const clients: Record<string, IoTClient> = {};

@@ -2,10 +2,10 @@
 import { deviceReadiness, type DeviceReadiness } from '../../lib/core/drift';
 import { diff } from '../../lib/core/diff';
 import type { RegistrySnapshot } from '../../lib/core/model';
-import { REGIONS, certId, certificate, snapshot, staticGroup, thing } from '../core/builders';
+import { REGIONS, certId, certificate, snapshot, staticGroup, thing } from '../support/builders';
+import { ACCOUNT } from '../support/constants';
 
 const CERT = certId('a');
-const ACCOUNT = '123456789012';
 const connectDoc = (region: string, client = '${iot:Connection.Thing.ThingName}') =>
   JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: `arn:aws:iot:${region}:${ACCOUNT}:client/${client}` }] });
 const publishDoc = (region: string) =>

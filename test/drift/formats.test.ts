@@ -1,7 +1,7 @@
 /** The report formats: a terminal table, JSON, Markdown and a self-contained HTML page, from one report. */
 import { formatHtml, formatJson, formatMarkdown, formatReport, formatTable, REPORT_FORMATS } from '../../lib/report';
-import { certId } from '../core/builders';
-import { sampleReport } from './sample-report';
+import { certId } from '../support/builders';
+import { sampleReport } from '../support/sample-drift-report';
 
 const report = sampleReport();
 const A = certId('a');

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { formatHtml } from '../../lib/report';
-import { sampleReport } from './sample-report';
+import { sampleReport } from '../support/sample-drift-report';
 import { launchChromium } from '../support/chromium';
 
 const SCREENSHOT = join(tmpdir(), 'iot-registry-sync-test-output', 'drift-report.png');

@@ -2,7 +2,7 @@
 import { buildDriftReport, deviceReadiness, summariseReadiness, type DeviceReadiness } from '../../lib/core/drift';
 import { diff } from '../../lib/core/diff';
 import type { RegistrySnapshot } from '../../lib/core/model';
-import { REGIONS, certId, certificate, policyDocument, snapshot, staticGroup, thing } from '../core/builders';
+import { REGIONS, certId, certificate, policyDocument, snapshot, staticGroup, thing } from '../support/builders';
 
 const CERT = certId('a');
 const SHORT = CERT.slice(0, 12);

@@ -2,10 +2,10 @@
 import { differenceSeverity } from '../../lib/core/difference-severity';
 import { buildDriftReport, type ReportDifference } from '../../lib/core/drift';
 import { formatHtml } from '../../lib/report/html';
-import { REGIONS, certId, certificate, snapshot, thing } from '../core/builders';
+import { REGIONS, certId, certificate, snapshot, thing } from '../support/builders';
+import { ACCOUNT } from '../support/constants';
 
 const CERT = certId('a');
-const ACCOUNT = '123456789012';
 const publishOne = (region: string) =>
   JSON.stringify({ Version: '2012-10-17', Statement: [
     { Effect: 'Allow', Action: 'iot:Connect', Resource: `arn:aws:iot:${region}:${ACCOUNT}:client/\${iot:Connection.Thing.ThingName}` },

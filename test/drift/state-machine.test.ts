@@ -18,11 +18,12 @@ import * as readChunk from '../../lambdas/drift-read-chunk';
 import * as finishDrift from '../../lambdas/drift-finish';
 import type { DriftDependencies } from '../../lambdas/runtime/drift-dependencies';
 import { createRegionPairMetrics } from '../../lambdas/runtime/metrics';
-import { ACCOUNT, SOURCE, TARGET, startSyncedFleet, type SyncedFleet } from './emulator-fleet';
+import { SOURCE, TARGET, startSyncedFleet, type SyncedFleet } from '../support/synced-fleet';
 import type { StaticCredentials } from '../../lib/aws/clients';
 import { perRoleDependencies, taskRolesFor } from '../../lib/local/iam';
 import { synthesizedTemplate } from '../support/synthesized-template';
 import { compareRegionQuotas, createServiceQuotasClient } from '../../lib/aws/service-quotas';
+import { ACCOUNT } from '../support/constants';
 
 const DEVICES = 12;
 const SUBSTITUTIONS = {

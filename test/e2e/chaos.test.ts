@@ -14,10 +14,10 @@ import { startEmulator, type RunningEmulator } from '../../lib/local/emulator';
 import { LocalEventBus } from '../../lib/local/event-bus';
 import { LocalSyncRunner } from '../../lib/local/sync-runner';
 import { buildFleet, deviceName, sharedPolicyDocument } from '../../lib/local/fleet';
+import { ACCOUNT } from '../support/constants';
 
 const SOURCE = 'us-east-1';
 const TARGET = 'ap-southeast-2';
-const ACCOUNT = '123456789012';
 
 let emulator: RunningEmulator;
 let source: IotRegistry;

@@ -35,10 +35,10 @@ import type { SyncDependencies } from '../../lambdas/runtime/dependencies';
 import { perRoleDependencies, taskRolesFor } from '../../lib/local/iam';
 import type { TaskDependencies } from '../../lib/local/state-machine';
 import { synthesizedTemplate } from '../support/synthesized-template';
+import { ACCOUNT } from '../support/constants';
 
 const SOURCE = 'us-east-1';
 const TARGET = 'eu-west-1';
-const ACCOUNT = '123456789012';
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/provisioning`;
 const DEVICES = 3;
 

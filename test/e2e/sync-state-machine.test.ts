@@ -16,10 +16,10 @@ import type { LocalExecution } from '../../lib/local/state-machine';
 import { perRoleDependencies, taskRolesFor, type CloudFormationTemplate } from '../../lib/local/iam';
 import type { SyncDependencies } from '../../lambdas/runtime/dependencies';
 import { roleOfTask, synthesizedTemplate, withoutAction } from '../support/synthesized-template';
+import { ACCOUNT } from '../support/constants';
 
 const SOURCE = 'us-east-1';
 const TARGET = 'eu-west-1';
-const ACCOUNT = '123456789012';
 
 let emulator: RunningEmulator;
 let source: IotRegistry;

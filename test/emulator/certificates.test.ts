@@ -24,7 +24,7 @@ import {
   UpdateCertificateCommand,
 } from '@aws-sdk/client-iot';
 import type { RunningEmulator } from '../../lib/local/emulator';
-import { csr, failure, iot, makeCa, policyDocument, PRIMARY, SECONDARY, selfSigned, start, uniqueName } from './harness';
+import { csr, failure, iot, makeCa, policyDocument, PRIMARY, SECONDARY, selfSigned, start, uniqueName } from '../support/emulator';
 
 const sha256OfDer = (pem: string): string => createHash('sha256').update(new X509Certificate(pem).raw).digest('hex');
 

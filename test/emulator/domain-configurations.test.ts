@@ -7,7 +7,7 @@ import {
   UpdateDomainConfigurationCommand,
   type IoTClient,
 } from '@aws-sdk/client-iot';
-import { failure, iot, PRIMARY, SECONDARY, useEmulator } from './harness';
+import { failure, iot, PRIMARY, SECONDARY, useEmulator } from '../support/emulator';
 
 describe('domain configurations and endpoints', () => {
   let client: IoTClient;

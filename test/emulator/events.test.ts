@@ -19,7 +19,8 @@ import {
 } from '@aws-sdk/client-iot';
 import type { CloudTrailEvent, EmulatorEvent, RegistryEvent, RunningEmulator } from '../../lib/local/emulator';
 import { EventHub } from '../../lib/local/emulator/events';
-import { ACCOUNT, failure, iot, policyDocument, PRIMARY, SECONDARY, start, uniqueName, useEmulator } from './harness';
+import { failure, iot, policyDocument, PRIMARY, SECONDARY, start, uniqueName, useEmulator } from '../support/emulator';
+import { ACCOUNT } from '../support/constants';
 
 const registry = (events: EmulatorEvent[]): RegistryEvent[] => events.filter((e): e is RegistryEvent => e.type === 'registry');
 const cloudtrail = (events: EmulatorEvent[]): CloudTrailEvent[] => events.filter((e): e is CloudTrailEvent => e.type === 'cloudtrail');

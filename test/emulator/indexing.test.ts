@@ -1,6 +1,6 @@
 import { GetIndexingConfigurationCommand, UpdateIndexingConfigurationCommand, type IoTClient } from '@aws-sdk/client-iot';
 import type { RunningEmulator } from '../../lib/local/emulator';
-import { failure, PRIMARY, useEmulator } from './harness';
+import { failure, PRIMARY, useEmulator } from '../support/emulator';
 
 let emulator: RunningEmulator;
 let client: IoTClient;

@@ -24,7 +24,7 @@ import {
   paginateListThingTypes,
 } from '@aws-sdk/client-iot';
 import type { RunningEmulator } from '../../lib/local/emulator';
-import { failure, iot, policyDocument, start } from './harness';
+import { failure, iot, policyDocument, start } from '../support/emulator';
 
 /** Collects every page of an SDK paginator, counting pages. */
 async function collect<P, T>(pages: AsyncIterable<P>, pick: (page: P) => T[] | undefined): Promise<{ items: T[]; pages: number }> {

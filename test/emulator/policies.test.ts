@@ -19,7 +19,8 @@ import {
   ListTargetsForPolicyCommand,
   SetDefaultPolicyVersionCommand,
 } from '@aws-sdk/client-iot';
-import { ACCOUNT, failure, iot, policyDocument, PRIMARY, SECONDARY, start, uniqueName, useEmulator } from './harness';
+import { failure, iot, policyDocument, PRIMARY, SECONDARY, start, uniqueName, useEmulator } from '../support/emulator';
+import { ACCOUNT } from '../support/constants';
 
 describe('emulator: policies', () => {
   let client: IoTClient;

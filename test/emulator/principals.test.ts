@@ -9,7 +9,8 @@ import {
   ListThingPrincipalsCommand,
   ListThingPrincipalsV2Command,
 } from '@aws-sdk/client-iot';
-import { ACCOUNT, failure, PRIMARY, uniqueName, useEmulator } from './harness';
+import { failure, PRIMARY, uniqueName, useEmulator } from '../support/emulator';
+import { ACCOUNT } from '../support/constants';
 
 describe('emulator: thing principals', () => {
   let client: IoTClient;

@@ -19,7 +19,7 @@ import {
   type IoTClient,
 } from '@aws-sdk/client-iot';
 import type { RunningEmulator } from '../../lib/local/emulator';
-import { failure, makeCa, policyDocument, PRIMARY, uniqueName, useEmulator } from './harness';
+import { failure, makeCa, policyDocument, PRIMARY, uniqueName, useEmulator } from '../support/emulator';
 
 let emulator: RunningEmulator;
 let client: IoTClient;

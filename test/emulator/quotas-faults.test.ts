@@ -1,7 +1,7 @@
 import { CreateThingCommand, DescribeThingCommand, IoTClient, ListThingsCommand, ThrottlingException } from '@aws-sdk/client-iot';
 import type { RunningEmulator } from '../../lib/local/emulator';
 import { DEFAULT_TPS, defaultTps, QuotaBuckets } from '../../lib/local/emulator/quotas';
-import { failure, iot, PRIMARY, SECONDARY, start, uniqueName } from './harness';
+import { failure, iot, PRIMARY, SECONDARY, start, uniqueName } from '../support/emulator';
 
 describe('QuotaBuckets', () => {
   it('gives a burst of one second of the scaled rate, then refills at that rate', () => {

@@ -7,9 +7,9 @@ import {
   ListJobsCommand,
   ListThingsCommand,
 } from '@aws-sdk/client-iot';
-import { runEmulatorCommand, startEmulator, type RunningEmulator } from '../../lib/local/emulator';
+import { startEmulator, type RunningEmulator } from '../../lib/local/emulator';
 import { Router } from '../../lib/local/emulator/router';
-import { failure, iot, PRIMARY, SECONDARY, start, uniqueName } from './harness';
+import { failure, iot, PRIMARY, SECONDARY, start, uniqueName } from '../support/emulator';
 
 interface RawResponse {
   status: number;
@@ -145,16 +145,5 @@ describe('startEmulator options', () => {
     await expect(startEmulator({ faultRate: 3 })).rejects.toThrow(/faultRate/);
     await expect(startEmulator({ accountId: '12' })).rejects.toThrow(/accountId/);
     await expect(startEmulator({ nope: true } as never)).rejects.toThrow(/nope/);
-  });
-
-  it('runEmulatorCommand prints "listening on http://HOST:PORT" first', async () => {
-    const lines: string[] = [];
-    const emulator = await runEmulatorCommand({ host: '127.0.0.1', port: 0 }, (line) => lines.push(line));
-    try {
-      expect(lines[0]).toBe(`listening on http://127.0.0.1:${emulator.port}`);
-      expect(emulator.url).toBe(`http://127.0.0.1:${emulator.port}`);
-    } finally {
-      await emulator.close();
-    }
   });
 });

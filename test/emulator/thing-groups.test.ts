@@ -22,7 +22,8 @@ import {
   UpdateThingCommand,
   UpdateThingGroupCommand,
 } from '@aws-sdk/client-iot';
-import { ACCOUNT, failure, PRIMARY, uniqueName, useEmulator } from './harness';
+import { failure, PRIMARY, uniqueName, useEmulator } from '../support/emulator';
+import { ACCOUNT } from '../support/constants';
 
 describe('emulator: thing groups', () => {
   let client: IoTClient;

@@ -9,7 +9,8 @@ import {
   ListThingTypesCommand,
   UpdateThingTypeCommand,
 } from '@aws-sdk/client-iot';
-import { ACCOUNT, failure, iot, PRIMARY, start, uniqueName, useEmulator } from './harness';
+import { failure, iot, PRIMARY, start, uniqueName, useEmulator } from '../support/emulator';
+import { ACCOUNT } from '../support/constants';
 
 describe('emulator: thing types', () => {
   let client: IoTClient;

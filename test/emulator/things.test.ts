@@ -12,7 +12,8 @@ import {
   UpdateThingCommand,
   CreateBillingGroupCommand,
 } from '@aws-sdk/client-iot';
-import { ACCOUNT, failure, PRIMARY, uniqueName, useEmulator } from './harness';
+import { failure, PRIMARY, uniqueName, useEmulator } from '../support/emulator';
+import { ACCOUNT } from '../support/constants';
 
 describe('emulator: things', () => {
   let client: IoTClient;

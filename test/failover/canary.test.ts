@@ -9,7 +9,8 @@ import { reconcile } from '../../lib/core/sync';
 import type { RunningEmulator } from '../../lib/local/emulator';
 import { canaryMetrics, runCanary, type CanaryOutcome } from '../../lambdas/failover-canary';
 import { deviceCanaryConnector } from '../../lambdas/runtime/canary-connector';
-import { ACCOUNT, iot, PRIMARY, SECONDARY, start } from '../emulator/harness';
+import { iot, PRIMARY, SECONDARY, start } from '../support/emulator';
+import { ACCOUNT } from '../support/constants';
 
 // The emulator's data plane serves every region on one port and maps a custom domain to the region whose
 // domain configuration holds it (the first one when both do), so each region's canary gets its own domain

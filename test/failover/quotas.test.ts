@@ -6,7 +6,7 @@ import type { DriftReport } from '../../lib/core/drift';
 import { compareQuotas, quotasReady } from '../../lib/core/quota-readiness';
 import type { RunningEmulator } from '../../lib/local/emulator';
 import { DEFAULT_IOT_CORE_QUOTAS } from '../../lib/local/emulator/service-quotas';
-import { PRIMARY, SECONDARY, start } from '../emulator/harness';
+import { PRIMARY, SECONDARY, start } from '../support/emulator';
 
 let emulator: RunningEmulator;
 let primary: ServiceQuotasClient;

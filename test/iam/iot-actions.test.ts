@@ -1,7 +1,7 @@
 import { iotAuthorizationRequest, TemplateAuthorizer, parseTemplate } from '../../lib/local/iam';
 import { ROUTES } from '../../lib/local/emulator';
+import { ACCOUNT } from '../support/constants';
 
-const ACCOUNT = '123456789012';
 const REGION = 'eu-west-1';
 const arn = (resource: string) => `arn:aws:iot:${REGION}:${ACCOUNT}:${resource}`;
 const request = (operation: string, input: Record<string, unknown>) => iotAuthorizationRequest({ operation, input, region: REGION, accountId: ACCOUNT });

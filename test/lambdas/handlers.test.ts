@@ -3,7 +3,7 @@
  * the core's outcomes onto the state machine's contract (throw to retry, return data otherwise).
  */
 import { readSyncEnvironment, registryClientOptions } from '../../lambdas/runtime/config';
-import { createSyncHandler } from '../../lambdas/runtime/sync-handler';
+import { createSyncHandler, SyncItemResultSchema } from '../../lambdas/runtime/sync-handler';
 import { createHandler as createFinishSync } from '../../lambdas/finish-sync';
 import { createHandler as createResolveChange } from '../../lambdas/resolve-change';
 import { createHandler as createForwarder } from '../../lambdas/forward-registry-event';
@@ -81,6 +81,16 @@ describe('a sync handler', () => {
     d.target.injectFault({ method: 'createThingType', error: () => Object.assign(new Error('bad'), { name: 'InvalidResourceError' }) });
     const result = await createSyncHandler(['thingType'], d)({ ref: { kind: 'thingType', name: 'sensor' } });
     expect(result).toMatchObject({ failed: true, failures: [{ kind: 'thingType', key: 'sensor', errorName: 'InvalidResourceError' }] });
+  });
+
+  it('returns exactly the shape of its schema, which FinishSync reads', async () => {
+    const d = deps();
+    await d.source.createThingType({ name: 'sensor', searchableAttributes: [], deprecated: false });
+    d.target.injectFault({ method: 'createThingType', error: () => Object.assign(new Error('bad'), { name: 'InvalidResourceError' }) });
+    const result = await createSyncHandler(['thingType'], d)({ ref: { kind: 'thingType', name: 'sensor' } });
+    expect(SyncItemResultSchema.parse(result)).toEqual(result);
+    const outcome = await createFinishSync(d)({ change: CHANGE, results: [[result]] });
+    expect(outcome).toMatchObject({ status: 'FAILED', failures: [{ ref: CHANGE.ref, errorName: 'InvalidResourceError', message: 'bad' }] });
   });
 });
 

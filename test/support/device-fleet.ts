@@ -8,7 +8,7 @@ import {
   type IoTClient,
 } from '@aws-sdk/client-iot';
 import type { DrillDevice } from '../../lib/aws/drill';
-import { ACCOUNT } from '../emulator/harness';
+import { ACCOUNT } from './constants';
 
 /** Connect as your own thing; publish/receive/subscribe under devices/<clientId>/. */
 export const thingPolicyDocument = (region: string): string =>

@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunningEmulator } from '../../lib/local/emulator';
-import { iot, PRIMARY, start } from '../emulator/harness';
-import { createFleet } from './fleet';
+import { iot, PRIMARY, start } from '../support/emulator';
+import { createFleet } from '../support/device-fleet';
 
 const ROOT = join(__dirname, '..', '..');
 

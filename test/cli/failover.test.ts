@@ -12,7 +12,7 @@ import { createServiceQuotasClient } from '../../lib/aws/service-quotas';
 import type { FailoverStatus } from '../../lib/core/failover-status';
 import type { RunningEmulator } from '../../lib/local/emulator';
 import { CreateDomainConfigurationCommand, UpdateDomainConfigurationCommand, type IoTClient } from '@aws-sdk/client-iot';
-import { iot, start } from '../emulator/harness';
+import { iot, start } from '../support/emulator';
 
 const SOURCE = 'us-east-1';
 const TARGET = 'eu-west-1';

@@ -4,12 +4,12 @@ import { webcrypto } from 'node:crypto';
 import { IoTClient, IoTServiceException } from '@aws-sdk/client-iot';
 import * as x509 from '@peculiar/x509';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../lib/local/emulator';
+import { ACCOUNT } from './constants';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 export const PRIMARY = 'us-east-1';
 export const SECONDARY = 'eu-west-1';
-export const ACCOUNT = '123456789012';
 
 /** Starts an emulator with quotas off and immediate thing-type deletion unless told otherwise. */
 export function start(options: EmulatorOptions = {}): Promise<RunningEmulator> {

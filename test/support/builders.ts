@@ -8,6 +8,7 @@ import {
   type Thing,
   type ThingType,
 } from '../../lib/core/model';
+import { ACCOUNT } from './constants';
 
 /** A PEM with the right shape for pure tests (the in-memory registry needs real ones). */
 export const FAKE_PEM = '-----BEGIN CERTIFICATE-----\nTUlJQmZha2U=\n-----END CERTIFICATE-----\n';
@@ -47,7 +48,7 @@ export const caCertificate = (id: string, extra: Partial<CaCertificate> = {}): C
 });
 
 /** A policy document allowing connect on one client ARN of `region`. */
-export const policyDocument = (region: string, account = '123456789012'): string =>
+export const policyDocument = (region: string, account = ACCOUNT): string =>
   JSON.stringify({
     Version: '2012-10-17',
     Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: `arn:aws:iot:${region}:${account}:client/\${iot:Connection.Thing.ThingName}` }],

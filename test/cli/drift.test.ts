@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { runDriftCommand, type DriftCommandOptions } from '../../bin/commands/drift';
 import type { DriftReport } from '../../lib/core/drift';
 import { deviceName } from '../../lib/local/fleet';
-import { SOURCE, TARGET, startSyncedFleet, type SyncedFleet } from './emulator-fleet';
+import { SOURCE, TARGET, startSyncedFleet, type SyncedFleet } from '../support/synced-fleet';
 
 let f: SyncedFleet;
 

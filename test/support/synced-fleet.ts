@@ -5,10 +5,10 @@ import { reconcile } from '../../lib/core/sync';
 import { silentLogger } from '../../lib/core/logger';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../lib/local/emulator';
 import { buildFleet, type Fleet } from '../../lib/local/fleet';
+import { ACCOUNT } from './constants';
 
 export const SOURCE = 'us-east-1';
 export const TARGET = 'eu-west-1';
-export const ACCOUNT = '123456789012';
 
 /** The emulator, both regions' registries (quotas off) and the fleet. */
 export interface SyncedFleet {

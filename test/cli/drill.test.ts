@@ -12,8 +12,9 @@ import {
 import { runDrillCommand, type DrillCommandOptions } from '../../bin/commands/drill';
 import { parseDrillDevices } from '../../lib/aws/drill';
 import type { RunningEmulator } from '../../lib/local/emulator';
-import { ACCOUNT, iot, PRIMARY, start } from '../emulator/harness';
-import { createFleet, type FleetDevice } from './fleet';
+import { iot, PRIMARY, start } from '../support/emulator';
+import { createFleet, type FleetDevice } from '../support/device-fleet';
+import { ACCOUNT } from '../support/constants';
 
 let emulator: RunningEmulator;
 let client: IoTClient;
