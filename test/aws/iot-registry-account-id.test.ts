@@ -1,6 +1,6 @@
 import { AccountIdLearner, accountIdInResponse } from '../../lib/aws/iot-registry/account-id';
+import { ACCOUNT } from '../support/constants';
 
-const ACCOUNT = '123456789012';
 const OTHER_ACCOUNT = '210987654321';
 
 describe('accountIdInResponse', () => {

@@ -1,6 +1,6 @@
 import { certificateOf, policyTargetOfArn, registrationConfigOf, thingGroupOf } from '../../lib/aws/iot-registry/mapping';
+import { ACCOUNT } from '../support/constants';
 
-const ACCOUNT = '123456789012';
 
 describe('the adapter mapping', () => {
   it('answers UnexpectedServiceError naming the operation and the resource when an answer does not fit the model', () => {

@@ -8,10 +8,10 @@ import { createIotClient, createIotRegistry, registryPair } from '../../lib/aws/
 import type { IotRegistry } from '../../lib/aws/iot-registry';
 import { startEmulator } from '../../lib/local/emulator';
 import { LocalCertificateAuthority, selfSignedCertificate } from '../../lib/local/certificates';
+import { ACCOUNT } from '../support/constants';
 
 const SOURCE = 'eu-west-1';
 const TARGET = 'eu-central-1';
-const ACCOUNT = '123456789012';
 
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;
 

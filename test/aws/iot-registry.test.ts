@@ -25,9 +25,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { partitionOf } from '../../lib/aws/arns';
 import { certificateIdOfPem } from '../../lib/core/certificate-id';
 import { IotRegistry, type IotRegistryOptions } from '../../lib/aws/iot-registry';
+import { ACCOUNT } from '../support/constants';
 
 const iot = mockClient(IoTClient);
-const ACCOUNT = '123456789012';
 const CERT_A = 'a'.repeat(64);
 const CERT_B = 'b'.repeat(64);
 const certArn = (id: string, region = 'eu-west-1'): string => `arn:aws:iot:${region}:${ACCOUNT}:cert/${id}`;

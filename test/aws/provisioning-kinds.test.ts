@@ -7,8 +7,8 @@ import { createIotClient, createIotRegistry } from '../../lib/aws/clients';
 import type { IotRegistry } from '../../lib/aws/iot-registry';
 import { syncResources } from '../../lib/core/sync';
 import { startEmulator, type RunningEmulator } from '../../lib/local/emulator';
+import { ACCOUNT } from '../support/constants';
 
-const ACCOUNT = '123456789012';
 const REGION = 'eu-west-1';
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/provisioning`;
 const body = (n: number) => JSON.stringify({ Parameters: { N: { Type: 'String', Default: String(n) } }, Resources: {} });

@@ -14,7 +14,7 @@ import { addIotRegistrySyncStacks, loadAppConfig } from '../../lib/infra';
 import { publishDriftMetrics } from '../../lambdas/drift-finish';
 import { readDriftEnvironment } from '../../lambdas/runtime/drift-dependencies';
 import { createRegionPairMetrics } from '../../lambdas/runtime/metrics';
-import { sampleReport } from '../drift/sample-report';
+import { sampleReport } from '../support/sample-drift-report';
 import createKeys from '../fixtures/events/cloudtrail-create-keys-and-certificate.json';
 import * as resolveChange from '../../lambdas/resolve-change';
 import { readSyncEnvironment } from '../../lambdas/runtime/config';
