@@ -6,7 +6,7 @@
  * by several events converges once (the sync is state-based: it converges to the current source state).
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { mergeStages } from '../lib/core/merge-stages';
+import { foldParentsIntoRelationships, mergeStages } from '../lib/core/merge-stages';
 import { changeStages, pendingStages, refKey, type ResourceRef, type StageItem } from '../lib/core/scope';
 import type { RegistryReader } from '../lib/core/port';
 import { batchEvents, MAX_REFS_PER_BATCH } from '../lib/events/batch';
@@ -98,7 +98,7 @@ export function createHandler(deps: DependencySource) {
       perChange.push(stages);
       for (const k of keys) origins.set(k, new Set([...(origins.get(k) ?? []), ...indexes]));
     }
-    const stages = await pendingStages(memoisedReader(target), mergeStages(perChange));
+    const stages = await pendingStages(memoisedReader(target), foldParentsIntoRelationships(mergeStages(perChange)));
     const resolved: ResolvedStages = {
       stages,
       origins: Object.fromEntries(stages.flat().map((ref) => [refKey(ref), [...(origins.get(refKey(ref)) ?? [])].sort((a, b) => a - b)])),

@@ -46,3 +46,33 @@ export function mergeStages(changes: readonly StageItem[][][]): StageItem[][] {
   }
   return merged.filter((stage) => stage !== undefined && stage.length > 0);
 }
+
+/**
+ * Lets a relationship ref converge its parent instead of a separate item for it: a `thingPrincipals` ref
+ * reads and converges its thing (type, attributes, groups) and a certificate's `policyAttachments` ref its
+ * certificate (see `./scope`), so a converged `thing` or `certificate` next to its relationship is the same
+ * work twice (the same reads in both regions, one more Lambda invocation and two more state transitions).
+ * The certificates' policy attachments then run one stage before the thing–principal attachments, which
+ * need the certificate in the target.
+ */
+export function foldParentsIntoRelationships(stages: readonly StageItem[][]): StageItem[][] {
+  const converged = new Set(stages.flat().filter((item) => item.mode === 'converge').map((item) => refKey(item.ref)));
+  const folded = (item: StageItem): boolean => {
+    if (item.mode !== 'converge') return false;
+    if (item.ref.kind === 'thing') return converged.has(refKey({ kind: 'thingPrincipals', thingName: item.ref.name }));
+    if (item.ref.kind === 'certificate') return converged.has(refKey({ kind: 'policyAttachments', target: { kind: 'certificate', certificateId: item.ref.certificateId } }));
+    return false;
+  };
+  const result: StageItem[][] = [];
+  for (const stage of stages) {
+    const kept = stage.filter((item) => !folded(item));
+    const principals = kept.filter((item) => item.ref.kind === 'thingPrincipals');
+    const certificateParents = kept.some((item) => item.ref.kind === 'policyAttachments' && item.ref.target.kind === 'certificate');
+    if (principals.length > 0 && certificateParents) {
+      result.push(kept.filter((item) => item.ref.kind !== 'thingPrincipals'), principals);
+    } else {
+      result.push(kept);
+    }
+  }
+  return result.filter((stage) => stage.length > 0);
+}

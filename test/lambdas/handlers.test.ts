@@ -90,7 +90,7 @@ describe('resolve-change', () => {
     detail: { eventSource: 'iot.amazonaws.com', eventName, requestParameters, eventID: 'e-9' },
   });
 
-  it('lists the thing after the dependencies the target lacks, leaving out those it has', async () => {
+  it('lists the thing (converged with its principals) after the dependencies the target lacks, leaving out those it has', async () => {
     const d = deps();
     await d.source.createThingType({ name: 'sensor', searchableAttributes: [], deprecated: false });
     await d.source.createThingGroup({ kind: 'static', name: 'site', attributes: {} });
@@ -102,7 +102,7 @@ describe('resolve-change', () => {
     const resolved = await createResolveChange(d)(event('CreateThing', { thingName: 't-1' }));
     expect(resolved).toMatchObject({
       status: 'change',
-      stages: [[{ kind: 'thingGroup', name: 'floor' }], [{ kind: 'thing', name: 't-1' }], [{ kind: 'thingPrincipals', thingName: 't-1' }]],
+      stages: [[{ kind: 'thingGroup', name: 'floor' }], [{ kind: 'thingPrincipals', thingName: 't-1' }]],
     });
   });
 
@@ -128,9 +128,10 @@ describe('resolve-change on a batch', () => {
     ]);
     expect(resolved.status).toBe('change');
     const refs = resolved.stages.flat();
-    expect(refs.filter((r) => r.kind === 'thing')).toEqual([{ kind: 'thing', name: 't-1' }]);
+    // The thing converges with its principals (one item), once for both of its events.
+    expect(refs.filter((r) => r.kind === 'thing' || r.kind === 'thingPrincipals')).toEqual([{ kind: 'thingPrincipals', thingName: 't-1' }]);
     expect(refs).toContainEqual({ kind: 'thingType', name: 'sensor' });
-    expect(resolved.origins).toMatchObject({ 'thing:t-1': [0, 1], 'thingType:sensor': [2] });
+    expect(resolved.origins).toMatchObject({ 'thingPrincipals:t-1': [0, 1], 'thingType:sensor': [2] });
     expect(resolved.events.map((e) => [e.eventId, e.status])).toEqual([['a', 'change'], ['b', 'change'], ['c', 'change']]);
   });
 
@@ -143,7 +144,7 @@ describe('resolve-change on a batch', () => {
       { index: 1, eventId: 'ok', status: 'change', operation: 'CreateThing', ref: { kind: 'thing', name: 't-1' } },
       { index: 2, eventId: 'r', status: 'ignored', reason: expect.stringContaining('ListThings') },
     ]);
-    expect(resolved.stages.flat()).toContainEqual({ kind: 'thing', name: 't-1' });
+    expect(resolved.stages.flat()).toContainEqual({ kind: 'thingPrincipals', thingName: 't-1' });
   });
 
   it('unwraps SQS records, as a pipe without an input template hands them over', async () => {
