@@ -26,6 +26,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { z } from 'zod';
 import { METRICS_NAMESPACE, metricDimensions } from '../core/metrics';
+import { EventCoalescing } from './event-coalescing';
 import { CLOUDTRAIL_RULE_PATTERN, REGISTRY_RULE_PATTERN, REGISTRY_TOPIC_FILTERS, registryTopicRuleSql, type RegistryTopicFamily } from '../events/rule-pattern';
 import { FUNCTION_SIZING, type FunctionSizing } from './function-sizing';
 import { acknowledge, acknowledgeWildcardResources } from './nag-acknowledgements';
@@ -243,11 +244,8 @@ export class IotRegistrySync extends Construct {
 
     // Event path: both rules start the same state machine; a late event is as good as a timely one (the sync
     // re-reads the source), so EventBridge may retry for as long as it allows before the dead-letter queue.
-    const startSync = new targets.SfnStateMachine(this.stateMachine, {
-      deadLetterQueue: this.eventDeadLetterQueue,
-      maxEventAge: Duration.hours(24),
-      retryAttempts: 185,
-    });
+    // Coalesced (lib/infra/event-coalescing.ts): the rules deliver to a queue; a pipe starts one execution per batch.
+    const startSync = new EventCoalescing(this, 'EventCoalescing', { stateMachine: this.stateMachine, ruleDeadLetterQueue: this.eventDeadLetterQueue }).ruleTarget;
     this.cloudTrailRule = new events.Rule(this, 'CloudTrailRule', {
       description: 'IoT registry writes delivered by CloudTrail start the registry sync',
       eventPattern: toEventPattern(CLOUDTRAIL_RULE_PATTERN),
