@@ -4,9 +4,15 @@
  * A base fleet is built and synced first (types, groups, the shared policy exist in both regions). Then
  * BENCH_DEVICES new devices are registered the way a provisioning flow does it (thing, group membership,
  * per-device policy, certificate, policy attachment, thing attachment). Every change event they cause goes
- * through the local event bus (the real forwarder for registry events) and the real sync state machine
- * (statemachine/sync.asl.json with the real handlers), one at a time, so each Lambda invocation's time and
- * IoT calls are its own. Counted per device: events, executions, Standard state transitions, Lambda
+ * through the local event bus (the real forwarder for registry events), which coalesces them as the deployed
+ * pipe does (a batch opens with its first event and holds what arrives within the window, at most the batch
+ * size), and the real sync state machine (statemachine/sync.asl.json with the real handlers) runs one
+ * execution per batch, one at a time, so each Lambda invocation's time and IoT calls are its own.
+ * The bus runs on a fake clock: devices register BENCH_DEVICE_INTERVAL_MS apart (default: the window plus
+ * one second, so each device's events form batches of their own, the least coalescing; 0: a burst, all
+ * devices in the same window). BENCH_WINDOW_MS and BENCH_BATCH_EVENTS override the deployed window and
+ * batch size (BENCH_WINDOW_MS=-1: no coalescing, one execution per event, the path before batching).
+ * Counted per device: events, executions, Standard state transitions, Lambda
  * invocations, IoT calls; then priced at us-east-1 list prices. Prints one JSON object.
  *
  * BENCH_PATH=fleet-provisioning registers the devices as fleet provisioning by claim does instead: the
@@ -32,6 +38,7 @@ import { LocalEventBus } from '../lib/local/event-bus';
 import { buildFleet, devicePolicyDocument } from '../lib/local/fleet';
 import { loadDefinition, LocalStateMachine, type TaskHandlers } from '../lib/local/state-machine';
 import { LOCAL_SYNC_SUBSTITUTIONS, syncLambdaHandlers } from '../lib/local/sync-runner';
+import { DEFAULT_COALESCING_WINDOW_SECONDS, MAX_BATCH_EVENTS } from '../lib/events/batch';
 
 const DEVICES = Number(process.env.BENCH_DEVICES ?? 50);
 /** `api` (the operator's calls, one CloudTrail event each) or `fleet-provisioning` (by claim, over MQTT). */
@@ -41,6 +48,11 @@ const BASE_DEVICES = Number(process.env.BENCH_BASE_DEVICES ?? 10);
 const IOT_CALL_MS = Number(process.env.BENCH_IOT_CALL_MS ?? 50);
 /** Assumed duration of one forwarder invocation (parse + one PutEvents); not measurable locally. */
 const FORWARDER_MS = Number(process.env.BENCH_FORWARDER_MS ?? 50);
+/** The pipe's batch window (ms; -1: no coalescing) and batch size. */
+const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? DEFAULT_COALESCING_WINDOW_SECONDS * 1000);
+const BATCH_EVENTS = Number(process.env.BENCH_BATCH_EVENTS ?? MAX_BATCH_EVENTS);
+/** Fake-clock time between two devices' registrations. */
+const DEVICE_INTERVAL_MS = Number(process.env.BENCH_DEVICE_INTERVAL_MS ?? Math.max(WINDOW_MS, 0) + 1000);
 const ACCOUNT = '123456789012';
 const SOURCE = 'us-east-1';
 const TARGET = 'us-west-2';
@@ -68,7 +80,8 @@ async function main(): Promise<void> {
       createIotRegistry({ region, endpoint: emulator.url, accountId: ACCOUNT, quotas: { scale: 0 }, logger: silentLogger });
     const source = registry(SOURCE);
     const target = registry(TARGET);
-    const bus = new LocalEventBus(SOURCE, ACCOUNT);
+    let clock = 0;
+    const bus = new LocalEventBus(SOURCE, ACCOUNT, () => clock);
     emulator.events.subscribe(bus.listener);
     const deps: SyncDependencies = { source, target, deleteMode: 'retain', logger: silentLogger };
     const tallies = new Map<FunctionName, LambdaTally>();
@@ -98,9 +111,13 @@ async function main(): Promise<void> {
       const floor = floors[i % floors.length]!;
       if (PATH === 'fleet-provisioning') await provisionByClaim(emulator, name, floor);
       else await registerDevice(source, ca, name, floor);
+      await emulator.events.flush();
+      clock += DEVICE_INTERVAL_MS;
     }
     await emulator.events.flush();
-    const events = bus.take();
+    // Without coalescing each event is its own execution, started with the event itself (not a batch of one).
+    const inputs: unknown[] = WINDOW_MS < 0 ? bus.take() : bus.takeBatches({ windowMs: WINDOW_MS, maxEvents: BATCH_EVENTS });
+    const events = inputs.flatMap((input) => (Array.isArray(input) ? (input as { source: string }[]) : [input as { source: string }]));
     const registryEvents = events.filter((e) => e.source === REGISTRY_EVENT_SOURCE).length;
     emulator.resetStats();
 
@@ -108,8 +125,8 @@ async function main(): Promise<void> {
     let failed = 0;
     let ignored = 0;
     let executionMs = 0;
-    for (const event of events) {
-      const run = await machine.run(event, handlers, { retryIntervalMs: 0 });
+    for (const input of inputs) {
+      const run = await machine.run(input, handlers, { retryIntervalMs: 0 });
       transitions += run.stateTransitions;
       executionMs += run.durationMs;
       if (run.status === 'FAILED') failed += 1;
@@ -149,6 +166,10 @@ async function main(): Promise<void> {
       {} as Record<string, number>,
     );
 
+    const iotCallsByOperation: Record<string, number> = {};
+    for (const [region, ops] of Object.entries(emulator.stats().byRegion)) {
+      for (const [op, counts] of Object.entries(ops)) if (counts.requests > 0) iotCallsByOperation[`${region} ${op}`] = Number((counts.requests / DEVICES).toFixed(2));
+    }
     const million = 1_000_000;
     const perMillion = {
       stepFunctionsStandard: (transitions / DEVICES) * million * PRICES.standardTransition,
@@ -162,13 +183,19 @@ async function main(): Promise<void> {
     console.log(
       JSON.stringify({
         benchmark: 'cost',
-        inputs: { path: PATH, devices: DEVICES, baseFleetDevices: BASE_DEVICES, assumedIotCallMs: IOT_CALL_MS, assumedForwarderMs: FORWARDER_MS, sourceRegion: SOURCE, targetRegion: TARGET },
+        inputs: {
+          path: PATH,
+          coalescing: WINDOW_MS < 0 ? 'off (one execution per event)' : { windowMs: WINDOW_MS, batchEvents: BATCH_EVENTS, deviceIntervalMs: DEVICE_INTERVAL_MS },
+          devices: DEVICES, baseFleetDevices: BASE_DEVICES, assumedIotCallMs: IOT_CALL_MS, assumedForwarderMs: FORWARDER_MS, sourceRegion: SOURCE, targetRegion: TARGET },
         converged,
+        // The pipe starts a batch's execution at most the window after the batch's first event.
+        windowAddsAtMostMs: Math.max(WINDOW_MS, 0),
         perDevice: {
           events: perDevice(events.length),
           cloudTrailEvents: perDevice(events.length - registryEvents),
           registryEvents: perDevice(registryEvents),
-          executions: perDevice(events.length),
+          executions: perDevice(inputs.length),
+          eventsPerExecution: Number((events.length / inputs.length).toFixed(2)),
           ignoredExecutions: perDevice(ignored),
           failedExecutions: perDevice(failed),
           standardStateTransitions: perDevice(transitions),
@@ -176,6 +203,7 @@ async function main(): Promise<void> {
           lambdaGbSeconds: perDevice(totals.gbSeconds, 5),
           iotCalls: Object.fromEntries(Object.entries(iotCalls).map(([region, n]) => [region, perDevice(n)])),
           localExecutionMs: perDevice(executionMs),
+          iotCallsByOperation,
         },
         lambdas,
         usdPerMillionRegistrations: {

@@ -22,6 +22,11 @@ export async function runSyncCommand(options: SyncCommandOptions): Promise<numbe
   }
   // A dead-letter record carries the original event: redriving it is syncing that event again.
   if (event && typeof event === 'object' && 'event' in event && 'failure' in event) event = (event as { event: unknown }).event;
+  // A batch's dead-letter record carries the events that named a failed resource: one event runs alone, several as a batch.
+  else if (event && typeof event === 'object' && Array.isArray((event as { events?: unknown }).events) && 'failure' in event) {
+    const events = (event as unknown as { events: unknown[] }).events;
+    event = events.length === 1 ? events[0] : events;
+  }
   const logger = jsonLinesLogger({ write: (line) => process.stderr.write(`${line}\n`) });
   const common = { deleteMode: options.deleteMode, logger };
   const iamTemplate = options.iamTemplate;

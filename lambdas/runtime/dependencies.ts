@@ -8,7 +8,7 @@ import { createIotRegistry } from '../../lib/aws/clients';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { readSyncEnvironment, registryClientOptions } from './config';
 import { createRegionPairMetrics } from './metrics';
-import { builtOnFirstUse, resolveDependencies, type DependencySource } from './dependency-source';
+import { builtOnFirstUse, type DependencySource } from './dependency-source';
 
 /** The source reader, the target registry and the settings every sync handler uses. */
 export interface SyncDependencies {
@@ -37,10 +37,3 @@ export const environmentDependencies: () => SyncDependencies = builtOnFirstUse((
 /** Where a sync handler gets its dependencies (see dependency-source.ts). */
 export type SyncDependencySource = DependencySource<SyncDependencies>;
 
-/**
- * Transitional, for lambdas/resolve-change.ts (another branch's file): the old names of the sync family's
- * source and resolver. At merge, resolve-change.ts imports `SyncDependencySource` and the generic
- * `resolveDependencies` from './runtime/dependency-source', and these two lines go.
- */
-export type { SyncDependencySource as DependencySource };
-export { resolveDependencies };

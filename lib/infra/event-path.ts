@@ -1,31 +1,21 @@
 /**
  * The event path into the sync: IoT topic rules on the registry-event topics → the forwarder Lambda →
  * EventBridge; two EventBridge rules (IoT calls delivered by CloudTrail, and the forwarded registry
- * events) → the rule target that starts the sync. Whatever a hop gives up on lands in a dead-letter queue.
+ * events) → the rule target (the coalescing queue, lib/infra/event-coalescing.ts). Whatever a hop gives up on lands in a dead-letter queue.
  */
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { CLOUDTRAIL_RULE_PATTERN, REGISTRY_RULE_PATTERN, REGISTRY_TOPIC_FILTERS, registryTopicRuleSql, type RegistryTopicFamily } from '../events/rule-pattern';
 import { FUNCTION_SIZING } from './function-sizing';
 import { handlerFunction, lambdaRole } from './handler-function';
 import { acknowledge, LAMBDA_TRACING_WILDCARD_REASON } from './nag-acknowledgements';
-
-/**
- * The rule target that starts `stateMachine` directly. A late event is as good as a timely one (the sync
- * re-reads the source), so EventBridge may retry for as long as it allows before the dead-letter queue.
- */
-export function startSyncTarget(stateMachine: sfn.IStateMachine, deadLetterQueue: sqs.IQueue): events.IRuleTarget {
-  return new targets.SfnStateMachine(stateMachine, { deadLetterQueue, maxEventAge: Duration.hours(24), retryAttempts: 185 });
-}
 
 /** What {@link addEventPath} builds on. */
 export interface EventPathOptions {

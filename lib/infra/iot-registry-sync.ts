@@ -23,7 +23,8 @@ import { Construct } from 'constructs';
 import type { RegistryTopicFamily } from '../events/rule-pattern';
 import { addAlarms } from './alarms';
 import { addDriftJob } from './drift-job';
-import { addEventPath, startSyncTarget } from './event-path';
+import { addEventPath } from './event-path';
+import { EventCoalescing } from './event-coalescing';
 import { addRegistryTrail, switchOnRegistryEvents } from './event-sources';
 import { addReconcileJob } from './reconcile-job';
 import type { RegistryScope } from './registry-permissions';
@@ -98,12 +99,9 @@ export class IotRegistrySync extends Construct {
     this.stateMachine = sync.stateMachine;
     this.functions = sync.functions;
 
-    // ┌─ HOOK(event-coalescing) ─────────────────────────────────────────────────────────────────────────┐
-    // │ lib/infra/event-coalescing.ts is wired here, between the EventBridge rules and the state machine: │
-    // │ build it with `this.stateMachine` and `this.eventDeadLetterQueue`, and let `ruleTarget` be the    │
-    // │ coalescer's input instead of a direct start of the sync. Nothing else in this file changes.       │
-    // └────────────────────────────────────────────────────────────────────────────────────────────────────┘
-    const ruleTarget = startSyncTarget(this.stateMachine, this.eventDeadLetterQueue);
+    // Coalesced (lib/infra/event-coalescing.ts): the rules deliver to a queue; a pipe starts one execution per
+    // batch, which converges every resource the batch names once.
+    const ruleTarget = new EventCoalescing(this, 'EventCoalescing', { stateMachine: this.stateMachine, ruleDeadLetterQueue: this.eventDeadLetterQueue }).ruleTarget;
 
     const eventPath = addEventPath(this, { ruleTarget, bus: defaultBus, topicRuleErrorQueue: this.topicRuleErrorQueue, enabled: settings.enabled, retention });
     this.forwarder = eventPath.forwarder;

@@ -88,9 +88,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
     const syncPending = async (title: string) => {
       await emulator.events.flush();
-      const events = bus.take();
+      // Coalesced as the deployed pipe does (lib/infra/event-coalescing.ts): one execution per batch.
+      const batches = bus.takeBatches();
+      const events = batches.flat();
       const t0 = Date.now();
-      const runs = await runExecutions(runner, events, options.concurrency ?? 8);
+      const runs = await runExecutions(runner, batches, options.concurrency ?? 8);
       const ignored = runs.filter((r) => isIgnored(r)).length;
       const failed = runs.filter((r) => r.status === 'FAILED').length;
       totals.events += events.length;
@@ -98,7 +100,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       totals.failed += failed;
       totals.succeeded += runs.length - failed - ignored;
       totals.latencies.push(...runs.map((r) => r.durationMs));
-      print(`  ${title}: ${events.length} events → ${runs.length - failed - ignored} synced, ${ignored} ignored, ${failed} failed (${seconds(Date.now() - t0)} s)`);
+      print(`  ${title}: ${events.length} events in ${runs.length} executions → ${runs.length - failed - ignored} synced, ${ignored} ignored, ${failed} failed (${seconds(Date.now() - t0)} s)`);
       for (const dead of runner.deadLetters.splice(0)) print(`    dead letter: ${JSON.stringify(dead).slice(0, 300)}`);
     };
 
@@ -180,8 +182,8 @@ async function printDrift(title: string, source: IotRegistry, target: IotRegistr
   return differences.length;
 }
 
-async function runExecutions(runner: LocalSyncRunner, events: BusEvent[], concurrency: number): Promise<LocalExecution[]> {
-  return mapWithConcurrency(events, concurrency, (event) => runner.run(event));
+async function runExecutions(runner: LocalSyncRunner, batches: BusEvent[][], concurrency: number): Promise<LocalExecution[]> {
+  return mapWithConcurrency(batches, concurrency, (batch) => runner.run(batch));
 }
 
 function isIgnored(run: LocalExecution): boolean {

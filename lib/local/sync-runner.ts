@@ -1,6 +1,6 @@
 /**
  * The sync state machine, locally: `statemachine/sync.asl.json` run unchanged with the real Lambda
- * handlers. The dead-letter queue and the "Registry Sync Failed" events land in memory, where the
+ * handlers, one execution per event or per coalesced batch of events. The dead-letter queue and the "Registry Sync Failed" events land in memory, where the
  * CLI prints them and tests read them.
  */
 import * as resolveChange from '../../lambdas/resolve-change';
@@ -61,8 +61,15 @@ export class LocalSyncRunner {
     };
   }
 
-  /** Runs one execution for one EventBridge event. */
-  run(event: unknown): Promise<LocalExecution> {
-    return this.machine.run(event, this.handlers, this.options);
+  /** Runs one execution for one EventBridge event, or for a batch of them (an array, as the pipe starts it). */
+  run(input: unknown): Promise<LocalExecution> {
+    return this.machine.run(input, this.handlers, this.options);
+  }
+
+  /** Runs one execution per batch, one batch at a time (a batch's resources converge in parallel inside it). */
+  async runBatches(batches: readonly unknown[][]): Promise<LocalExecution[]> {
+    const runs: LocalExecution[] = [];
+    for (const batch of batches) runs.push(await this.run(batch));
+    return runs;
   }
 }

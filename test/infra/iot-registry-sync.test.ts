@@ -93,15 +93,18 @@ describe('IotRegistrySync in the default app', () => {
     primary.hasResourceProperties('AWS::Events::Rule', { EventPattern: REGISTRY_RULE_PATTERN, State: 'ENABLED' });
   });
 
-  it('starts the sync state machine with a retry policy and an encrypted, TLS-only dead-letter queue', () => {
+  it('starts the sync state machine through the coalescing queue, with a retry policy and an encrypted, TLS-only dead-letter queue', () => {
     const machine = logicalId(primary, 'AWS::StepFunctions::StateMachine', 'IotRegistrySyncSyncStateMachine');
     const dlq = logicalId(primary, 'AWS::SQS::Queue', 'IotRegistrySyncEventDeadLetterQueue');
     const rules = primary.findResources('AWS::Events::Rule', { Properties: { EventPattern: Match.objectLike({ 'detail-type': Match.anyValue() }) } });
     expect(Object.keys(rules)).toHaveLength(2);
+    // Through the coalescing queue and pipe (lib/infra/event-coalescing.ts): one execution per batch.
+    const queue = logicalId(primary, 'AWS::SQS::Queue', 'IotRegistrySyncEventCoalescingQueue');
+    primary.hasResourceProperties('AWS::Pipes::Pipe', { Source: { 'Fn::GetAtt': [queue, 'Arn'] }, Target: { Ref: machine } });
     for (const rule of Object.values(rules)) {
       expect((rule.Properties as Json).Targets).toEqual([
         expect.objectContaining({
-          Arn: { Ref: machine },
+          Arn: { 'Fn::GetAtt': [queue, 'Arn'] },
           RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 },
           DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlq, 'Arn'] } },
         }),

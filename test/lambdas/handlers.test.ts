@@ -89,8 +89,12 @@ describe('a sync handler', () => {
     d.target.injectFault({ method: 'createThingType', error: () => Object.assign(new Error('bad'), { name: 'InvalidResourceError' }) });
     const result = await createSyncHandler(['thingType'], d)({ ref: { kind: 'thingType', name: 'sensor' } });
     expect(SyncItemResultSchema.parse(result)).toEqual(result);
-    const outcome = await createFinishSync(d)({ change: CHANGE, results: [[result]] });
-    expect(outcome).toMatchObject({ status: 'FAILED', failures: [{ ref: CHANGE.ref, errorName: 'InvalidResourceError', message: 'bad' }] });
+    const outcome = await createFinishSync(d)({
+      events: { id: 'a' },
+      resolved: { events: [{ index: 0, eventId: 'a', status: 'change' }], origins: { 'thingType:sensor': [0] } },
+      results: [[result]],
+    });
+    expect(outcome).toMatchObject({ status: 'FAILED', failures: [{ ref: { kind: 'thingType', name: 'sensor' }, errorName: 'InvalidResourceError', message: 'bad' }], deadLetterEvents: [{ id: 'a' }] });
   });
 });
 
@@ -100,7 +104,7 @@ describe('resolve-change', () => {
     detail: { eventSource: 'iot.amazonaws.com', eventName, requestParameters, eventID: 'e-9' },
   });
 
-  it('lists the thing after the dependencies the target lacks, leaving out those it has', async () => {
+  it('lists the thing (converged with its principals) after the dependencies the target lacks, leaving out those it has', async () => {
     const d = deps();
     await d.source.createThingType({ name: 'sensor', searchableAttributes: [], deprecated: false });
     await d.source.createThingGroup({ kind: 'static', name: 'site', attributes: {} });
@@ -112,7 +116,7 @@ describe('resolve-change', () => {
     const resolved = await createResolveChange(d)(event('CreateThing', { thingName: 't-1' }));
     expect(resolved).toMatchObject({
       status: 'change',
-      stages: [[{ kind: 'thingGroup', name: 'floor' }], [{ kind: 'thing', name: 't-1' }], [{ kind: 'thingPrincipals', thingName: 't-1' }]],
+      stages: [[{ kind: 'thingGroup', name: 'floor' }], [{ kind: 'thingPrincipals', thingName: 't-1' }]],
     });
   });
 
@@ -121,27 +125,97 @@ describe('resolve-change', () => {
   });
 });
 
-describe('finish-sync', () => {
-  const finish = createFinishSync(deps());
-
-  it('succeeds when every resource synced', async () => {
-    const outcome = await finish({ change: CHANGE, results: [[{ ref: CHANGE.ref, failed: false, writes: 2, skipped: 1, failures: [] }]] });
-    expect(outcome).toEqual({ status: 'SUCCEEDED', eventId: 'e-1', resources: 1, writes: 2, skipped: 1, failures: [] });
+describe('resolve-change on a batch', () => {
+  const cloudTrail = (id: string, eventName: string, requestParameters: Record<string, unknown>) => ({
+    version: '0', id, 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.iot', time: '2026-11-23T10:00:00Z', region: 'us-east-1',
+    detail: { eventSource: 'iot.amazonaws.com', eventName, requestParameters, eventID: id },
   });
 
-  it('fails with every failure: returned ones and Lambdas that failed after their retries', async () => {
+  it('converges a resource named by several events once, and records which events need each resource', async () => {
+    const d = deps();
+    await d.source.createThing({ name: 't-1', attributes: {} });
+    await d.source.createThingType({ name: 'sensor', searchableAttributes: [], deprecated: false });
+    const resolved = await createResolveChange(d)([
+      cloudTrail('a', 'CreateThing', { thingName: 't-1' }),
+      cloudTrail('b', 'UpdateThing', { thingName: 't-1' }),
+      cloudTrail('c', 'CreateThingType', { thingTypeName: 'sensor' }),
+    ]);
+    expect(resolved.status).toBe('change');
+    const refs = resolved.stages.flat();
+    // The thing converges with its principals (one item), once for both of its events.
+    expect(refs.filter((r) => r.kind === 'thing' || r.kind === 'thingPrincipals')).toEqual([{ kind: 'thingPrincipals', thingName: 't-1' }]);
+    expect(refs).toContainEqual({ kind: 'thingType', name: 'sensor' });
+    expect(resolved.origins).toMatchObject({ 'thingPrincipals:t-1': [0, 1], 'thingType:sensor': [2] });
+    expect(resolved.events.map((e) => [e.eventId, e.status])).toEqual([['a', 'change'], ['b', 'change'], ['c', 'change']]);
+  });
+
+  it('records a malformed event as invalid, naming the field, and still resolves the others', async () => {
+    const d = deps();
+    await d.source.createThing({ name: 't-1', attributes: {} });
+    const resolved = await createResolveChange(d)([cloudTrail('bad', 'CreateThing', {}), cloudTrail('ok', 'CreateThing', { thingName: 't-1' }), cloudTrail('r', 'ListThings', {})]);
+    expect(resolved.events).toEqual([
+      { index: 0, eventId: 'bad', status: 'invalid', reason: expect.stringContaining('detail.requestParameters.thingName') },
+      { index: 1, eventId: 'ok', status: 'change', operation: 'CreateThing', ref: { kind: 'thing', name: 't-1' } },
+      { index: 2, eventId: 'r', status: 'ignored', reason: expect.stringContaining('ListThings') },
+    ]);
+    expect(resolved.stages.flat()).toContainEqual({ kind: 'thingPrincipals', thingName: 't-1' });
+  });
+
+  it('unwraps SQS records, as a pipe without an input template hands them over', async () => {
+    const d = deps();
+    await d.source.createThing({ name: 't-1', attributes: {} });
+    const resolved = await createResolveChange(d)([{ eventSource: 'aws:sqs', messageId: 'm', body: JSON.stringify(cloudTrail('a', 'CreateThing', { thingName: 't-1' })) }]);
+    expect(resolved.events).toMatchObject([{ eventId: 'a', status: 'change' }]);
+  });
+
+  it('ends a batch with nothing to replicate as ignored', async () => {
+    expect(await createResolveChange(deps())([cloudTrail('r', 'ListThings', {})])).toMatchObject({ status: 'ignored', stages: [] });
+  });
+
+  it('still fails a single malformed event as a whole (the redrive path), naming the field', async () => {
+    await expect(createResolveChange(deps())(cloudTrail('bad', 'CreateThing', {}))).rejects.toThrow(/detail\.requestParameters\.thingName/);
+  });
+});
+
+describe('finish-sync', () => {
+  const finish = createFinishSync(deps());
+  const eventA = { id: 'a' };
+  const eventB = { id: 'b' };
+  const eventC = { id: 'c' };
+  const resolved = {
+    events: [
+      { index: 0, eventId: 'a', status: 'change' },
+      { index: 1, eventId: 'b', status: 'change' },
+      { index: 2, eventId: 'c', status: 'invalid', reason: 'invalid input: detail.requestParameters.thingName: required' },
+    ],
+    origins: { 'thingType:sensor': [0], 'thing:t': [1] },
+  };
+
+  it('succeeds when every resource synced', async () => {
+    const outcome = await finish({ events: eventA, resolved: { events: [resolved.events[0]], origins: resolved.origins }, results: [[{ ref: CHANGE.ref, failed: false, writes: 2, skipped: 1, failures: [] }]] });
+    expect(outcome).toEqual({ status: 'SUCCEEDED', events: 1, changes: 1, eventIds: ['a'], resources: 1, writes: 2, skipped: 1, failures: [], deadLetterEvents: [] });
+  });
+
+  it('fails with every failure, and hands back only the events that named a failed resource or were invalid', async () => {
     const outcome = await finish({
-      change: CHANGE,
+      events: [eventA, eventB, eventC],
+      resolved,
       results: [
-        [{ ref: CHANGE.ref, failed: true, failures: [{ errorName: 'InvalidResourceError', message: 'bad doc' }] }],
+        [{ ref: CHANGE.ref, failed: false, writes: 1, skipped: 0, failures: [] }],
         [{ ref: { kind: 'thing', name: 't' }, failed: true, error: { Error: 'Lambda.Unknown', Cause: 'timeout' } }],
       ],
     });
     expect(outcome.status).toBe('FAILED');
     expect(outcome.failures).toEqual([
-      { ref: CHANGE.ref, errorName: 'InvalidResourceError', message: 'bad doc' },
       { ref: { kind: 'thing', name: 't' }, errorName: 'Lambda.Unknown', message: 'timeout' },
+      { eventId: 'c', errorName: 'InvalidInputError', message: expect.stringContaining('thingName') },
     ]);
+    expect(outcome.deadLetterEvents).toEqual([eventB, eventC]);
+  });
+
+  it('reports returned failures by resource', async () => {
+    const outcome = await finish({ events: eventA, resolved: { events: [resolved.events[0]], origins: resolved.origins }, results: [[{ ref: CHANGE.ref, failed: true, failures: [{ errorName: 'InvalidResourceError', message: 'bad doc' }] }]] });
+    expect(outcome).toMatchObject({ status: 'FAILED', failures: [{ ref: CHANGE.ref, errorName: 'InvalidResourceError', message: 'bad doc' }], deadLetterEvents: [eventA] });
   });
 });
 
