@@ -5,10 +5,9 @@
  * the canary alarm queries (lib/core/failover.ts). A failed probe is a metric and a log line, not an error.
  */
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import { probe, type CanaryConnector, type CanaryResult } from '../lib/aws/canary';
-import { CanarySecretSchema, type CanarySecret } from '../lib/aws/canary-identity';
+import { CanarySecretSchema, secretsManagerStore, type CanarySecret } from '../lib/aws/canary-identity';
 import {
   CANARY_LATENCY_METRIC,
   CANARY_SUCCESS_METRIC,
@@ -77,15 +76,15 @@ function environmentDependencies(): CanaryDependencies {
     throw new InvalidInputError(`invalid configuration: ${describeIssue(parsed.error)}`);
   }
   const env = parsed.data;
-  const secrets = new SecretsManagerClient({ region: env.AWS_REGION });
+  const secrets = secretsManagerStore();
   let cached: CanarySecret | undefined;
   fromEnvironment = {
     region: env.AWS_REGION,
     domainName: env.IRS_FAILOVER_DOMAIN,
     readSecret: async () => {
       if (cached) return cached;
-      const value = await secrets.send(new GetSecretValueCommand({ SecretId: env.IRS_CANARY_SECRET_ID }));
-      cached = CanarySecretSchema.parse(JSON.parse(value.SecretString ?? '{}'));
+      const value = await secrets.get(env.AWS_REGION, env.IRS_CANARY_SECRET_ID);
+      cached = CanarySecretSchema.parse(JSON.parse(value ?? '{}'));
       return cached;
     },
     connector: (secret) => deviceCanaryConnector({ host: env.IRS_CANARY_HOST, port: env.IRS_CANARY_PORT, serverName: env.IRS_FAILOVER_DOMAIN, secret }),

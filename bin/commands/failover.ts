@@ -3,13 +3,8 @@
  * docs/failover.md. Exit codes: status 0 healthy and ready, 2 not ready, 1 error; flip 0 flipped, 2 refused
  * by the readiness gate, 1 error.
  */
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { Route53Client } from '@aws-sdk/client-route-53';
-import { Route53RecoveryClusterClient } from '@aws-sdk/client-route53-recovery-cluster';
 import { Option, type Command } from 'commander';
-import { FlipRefusedError, flipRoutingControls, readFailoverStatus, type ClusterEndpoint, type FailoverClients, type FlipResult } from '../../lib/aws/failover';
-import { createServiceQuotasClient } from '../../lib/aws/service-quotas';
-import { createIotClient } from '../../lib/aws/clients';
+import { awsFailoverClients, FlipRefusedError, flipRoutingControls, readFailoverStatus, type ClusterEndpoint, type FailoverClients, type FlipResult } from '../../lib/aws/failover';
 import { failoverExitCode, type FailoverStatus } from '../../lib/core/failover-status';
 import { describeLowerQuota } from '../../lib/core/quota-readiness';
 
@@ -47,17 +42,6 @@ export interface FailoverFlipCommandOptions {
   clusterEndpoints: string;
   force: boolean;
   json: boolean;
-}
-
-/** The real AWS clients (Route 53 is global: its API lives in us-east-1). */
-export function awsFailoverClients(endpoint?: string): FailoverClients {
-  return {
-    route53: new Route53Client({ region: 'us-east-1' }),
-    iot: (region) => createIotClient({ region, ...(endpoint === undefined ? {} : { endpoint }) }),
-    cloudWatch: (region) => new CloudWatchClient({ region }),
-    serviceQuotas: (region) => createServiceQuotasClient(region, endpoint),
-    cluster: (e) => new Route53RecoveryClusterClient({ region: e.region, endpoint: e.url, maxAttempts: 1 }),
-  };
 }
 
 /** Parses `--cluster-endpoints us-east-1=https://…,eu-west-1=https://…`. */

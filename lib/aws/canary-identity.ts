@@ -18,9 +18,10 @@ import {
   DescribeCertificateCommand,
   DetachPolicyCommand,
   DetachThingPrincipalCommand,
+  IoTClient,
   UpdateCertificateCommand,
-  type IoTClient,
 } from '@aws-sdk/client-iot';
+import { GetSecretValueCommand, PutSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import { canaryPolicyDocument } from '../core/failover';
 import { certificateArn, type ArnScope } from './arns';
@@ -149,4 +150,33 @@ function parseSecret(raw: string) {
 /** Where the canary's IoT resources live, as `lib/aws/arns` takes it. */
 function scopeOf(options: Pick<CanaryIdentityOptions, 'partition' | 'region' | 'account'>): ArnScope {
   return { partition: options.partition, region: options.region, accountId: options.account };
+}
+
+/** Secrets Manager as a {@link SecretStore}: one client per region; an empty secret reads as undefined. */
+export function secretsManagerStore(): SecretStore {
+  const clients = new Map<string, SecretsManagerClient>();
+  const client = (region: string) => {
+    let c = clients.get(region);
+    if (!c) clients.set(region, (c = new SecretsManagerClient({ region })));
+    return c;
+  };
+  return {
+    async get(region, secretId) {
+      try {
+        return (await client(region).send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString;
+      } catch (error) {
+        // A secret created by CloudFormation without a value has no version yet.
+        if (error instanceof ResourceNotFoundException) return undefined;
+        throw error;
+      }
+    },
+    async put(region, secretId, value) {
+      await client(region).send(new PutSecretValueCommand({ SecretId: secretId, SecretString: value }));
+    },
+  };
+}
+
+/** The IoT client the identity is provisioned with (the SDK's default retries: a custom resource makes a handful of calls). */
+export function canaryIotClient(region: string): IoTClient {
+  return new IoTClient({ region });
 }

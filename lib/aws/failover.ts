@@ -21,7 +21,8 @@ import type { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { DescribeDomainConfigurationCommand, ResourceNotFoundException, type IoTClient } from '@aws-sdk/client-iot';
 import { CANARY_LATENCY_METRIC, CANARY_SUCCESS_METRIC, canaryMetricDimensions, expectedFailoverSeconds, READINESS_METRIC } from '../core/failover';
 import { failoverProblems, observedHealth, type CanaryState, type FailoverStatus, type HealthCheckState } from '../core/failover-status';
-import { compareRegionQuotas } from './service-quotas';
+import { compareRegionQuotas, createServiceQuotasClient } from './service-quotas';
+import { createIotClient } from './clients';
 
 /** The clients the failover commands use (real ones, or aws-sdk-client-mock fakes in tests). */
 export interface FailoverClients {
@@ -325,4 +326,15 @@ export async function flipRoutingControls(clients: FailoverClients, options: Fli
     }
   }
   throw new Error(`every cluster endpoint failed: ${failedEndpoints.map((f) => `${f.endpoint.region} (${f.error})`).join('; ')}`);
+}
+
+/** The real AWS clients (Route 53 is global: its API lives in us-east-1). */
+export function awsFailoverClients(endpoint?: string): FailoverClients {
+  return {
+    route53: new Route53Client({ region: 'us-east-1' }),
+    iot: (region) => createIotClient({ region, ...(endpoint === undefined ? {} : { endpoint }) }),
+    cloudWatch: (region) => new CloudWatchClient({ region }),
+    serviceQuotas: (region) => createServiceQuotasClient(region, endpoint),
+    cluster: (e) => new Route53RecoveryClusterClient({ region: e.region, endpoint: e.url, maxAttempts: 1 }),
+  };
 }

@@ -4,14 +4,7 @@
  * then the failover drill: the devices connect through a failover record, the primary's data plane
  * stops, the record flips, and every device reconnects to the secondary with backoff and jitter.
  */
-import {
-  AttachPolicyCommand,
-  AttachThingPrincipalCommand,
-  CreateKeysAndCertificateCommand,
-  CreatePolicyCommand,
-  CreateThingCommand,
-  IoTClient,
-} from '@aws-sdk/client-iot';
+import { createDeviceWithKeys, createPolicy, operatorIotClient } from '../aws/device-identity';
 import type { IotRegistry } from '../aws/iot-registry';
 import type { DeviceIdentity } from '../aws/mqtt-device';
 import { mapWithConcurrency } from '../core/concurrency';
@@ -44,18 +37,15 @@ export interface DemoFailoverContext {
 export async function runDemoFailover(ctx: DemoFailoverContext): Promise<DemoFailoverResult> {
   const primaryRegion = ctx.source.region;
   const secondaryRegion = ctx.target.region;
-  const client = new IoTClient({ region: primaryRegion, endpoint: ctx.emulator.url, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = operatorIotClient(primaryRegion, ctx.emulator.url);
   try {
     ctx.print(`\n4. ${ctx.devices} devices that connect (keys kept in memory only) created in ${primaryRegion} and synced:`);
     const policyName = 'connecting-devices';
-    await client.send(new CreatePolicyCommand({ policyName, policyDocument: connectablePolicyDocument(primaryRegion, ctx.accountId) }));
+    await createPolicy(client, policyName, connectablePolicyDocument(primaryRegion, ctx.accountId));
     const names = [...Array.from({ length: ctx.devices }, (_, i) => `meter-${String(i).padStart(4, '0')}`), 'canary'];
     const identities = await mapWithConcurrency(names, 4, async (thingName): Promise<DeviceIdentity> => {
-      const keys = await client.send(new CreateKeysAndCertificateCommand({ setAsActive: true }));
-      await client.send(new CreateThingCommand({ thingName }));
-      await client.send(new AttachThingPrincipalCommand({ thingName, principal: keys.certificateArn! }));
-      await client.send(new AttachPolicyCommand({ policyName, target: keys.certificateArn! }));
-      return { clientId: thingName, certificatePem: keys.certificatePem!, privateKeyPem: keys.keyPair!.PrivateKey! };
+      const device = await createDeviceWithKeys(client, thingName, policyName);
+      return { clientId: thingName, certificatePem: device.certificatePem, privateKeyPem: device.privateKeyPem };
     });
     await ctx.syncPending('connecting devices');
 

@@ -5,15 +5,7 @@
  * Used by `npm start` (the demo) and `bench:drill`. Private keys stay in memory.
  */
 import { setMaxListeners } from 'node:events';
-import {
-  AttachPolicyCommand,
-  AttachThingPrincipalCommand,
-  CreateKeysAndCertificateCommand,
-  CreatePolicyCommand,
-  CreateThingCommand,
-  RegisterCertificateWithoutCACommand,
-  type IoTClient,
-} from '@aws-sdk/client-iot';
+import { createDeviceWithKeys, createPolicy, registerDeviceCopy, type IoTClient } from '../aws/device-identity';
 import type { BackoffPolicy } from '../core/backoff';
 import { mapWithConcurrency } from '../core/concurrency';
 import { connectDevice, connectWithBackoff, parseMqttEndpoint, type ConnectedDevice, type DeviceEndpoint, type DeviceIdentity } from '../aws/mqtt-device';
@@ -53,21 +45,13 @@ export async function createDrillFleet(
 ): Promise<DrillFleetDevice[]> {
   const policyName = `${prefix}-connect`;
   for (const r of [regions.primary, regions.secondary]) {
-    await r.client.send(new CreatePolicyCommand({ policyName, policyDocument: connectablePolicyDocument(r.region, accountId) }));
+    await createPolicy(r.client, policyName, connectablePolicyDocument(r.region, accountId));
   }
   const names = Array.from({ length: count }, (_, i) => `${prefix}-${String(i).padStart(5, '0')}`);
   return mapWithConcurrency(names, concurrency, async (thingName) => {
-    const p = regions.primary.client;
-    const keys = await p.send(new CreateKeysAndCertificateCommand({ setAsActive: true }));
-    await p.send(new CreateThingCommand({ thingName }));
-    await p.send(new AttachThingPrincipalCommand({ thingName, principal: keys.certificateArn! }));
-    await p.send(new AttachPolicyCommand({ policyName, target: keys.certificateArn! }));
-    const s = regions.secondary.client;
-    const registered = await s.send(new RegisterCertificateWithoutCACommand({ certificatePem: keys.certificatePem!, status: 'ACTIVE' }));
-    await s.send(new CreateThingCommand({ thingName }));
-    await s.send(new AttachThingPrincipalCommand({ thingName, principal: registered.certificateArn! }));
-    await s.send(new AttachPolicyCommand({ policyName, target: registered.certificateArn! }));
-    return { thingName, clientId: thingName, certificatePem: keys.certificatePem!, privateKeyPem: keys.keyPair!.PrivateKey!, certificateId: keys.certificateId! };
+    const device = await createDeviceWithKeys(regions.primary.client, thingName, policyName);
+    await registerDeviceCopy(regions.secondary.client, device, policyName);
+    return { ...device, clientId: thingName };
   });
 }
 
