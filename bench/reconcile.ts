@@ -198,6 +198,7 @@ async function main(): Promise<void> {
           return t > 0 ? [[k, t]] : [];
         })),
         pacing: { source: source.stats().quota.currentTps, target: target.stats().quota.currentTps },
+        decreases: { source: source.stats().quota.decreases, target: target.stats().quota.decreases },
         faulted: sum(first.stats, () => true, 'faulted'),
         callsByOperation: callsByOperation(first.stats),
         peakHeapMB: Math.round(peakHeapBytes / 2 ** 20),

@@ -341,10 +341,11 @@ export class QuotaPacer {
         result = await attempt();
       } catch (error) {
         const kind = this.classify(error, operation);
+        // Every answer counts in the throttle share: a not-found or a 5xx is an answer the quota let through.
+        this.bucketFor(operation)?.record(this.clock.now(), kind === 'throttle');
         let delayMs: number;
         if (kind === 'throttle') {
           increment(this.counters.throttles, operation);
-          this.bucketFor(operation)?.record(this.clock.now(), true);
           throttles += 1;
           if (throttles + transients >= this.maxAttempts) throw error;
           delayMs = this.fullJitter(throttles - 1, this.capMs);

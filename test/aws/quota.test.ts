@@ -181,6 +181,20 @@ describe('QuotaPacer', () => {
     expect(quota.metrics().decreases).toEqual({ ListThings: 2 });
   });
 
+  it('counts error answers (not found, 5xx) as answers the quota let through, not as throttles', async () => {
+    const clock = fakeClock(() => 0);
+    const quota = pacer(clock);
+    const notFound = () => new ResourceNotFoundException({ message: 'no', $metadata: {} });
+
+    // 29 answers: 9 not-found, 8 × (5xx, ok), 3 throttles and an ok: 3 throttles of 29 (10 %).
+    for (let i = 0; i < 9; i += 1) await quota.run('GetPolicy', failingThen([notFound()])).catch(() => undefined);
+    for (let i = 0; i < 8; i += 1) await quota.run('GetPolicy', failingThen([internal()]));
+    await quota.run('GetPolicy', failingThen([throttle(), throttle(), throttle()]));
+
+    expect(quota.metrics().decreases).toEqual({});
+    expect(quota.metrics().currentTps.GetPolicy).toBe(10);
+  });
+
   it('throttles of one operation leave the others at their rate', async () => {
     const clock = fakeClock(() => 0);
     const quota = pacer(clock);
