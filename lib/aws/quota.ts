@@ -8,6 +8,7 @@
  * not the rate. The decrease is multiplicative by the share of answers that got through (at most a
  * halving), so the rate lands near what the service served; it then recovers additively, quickly up to a
  * small margin below the rate that was throttled, slowly above it, back to the configured rate (AIMD).
+ * Calls go a small headroom (2 %) below the configured rate, so arrival jitter is not throttled.
  * Transient 5xx get a few quick retries and never change the rate. The SDK's own retries are off
  * (`maxAttempts: 1`), so every attempt is paced and counted here.
  */
@@ -46,6 +47,11 @@ export interface QuotaOptions {
   minThrottles?: number;
   /** After a decrease, fast recovery stops this fraction below the rate that was throttled. */
   margin?: number;
+  /**
+   * Paces this fraction below the configured rate (e.g. 0.02), so the service's bucket keeps a few tokens
+   * for calls that arrive closer together than they were sent; at exactly the quota those are throttled.
+   */
+  headroom?: number;
   clock?: Partial<QuotaClock>;
   /** Which failures are throttling / transient; defaults to `classifyFailure` of `./errors`. */
   classify?: (error: unknown, operation: string) => FailureClass;
@@ -85,6 +91,7 @@ const DEFAULTS = {
   throttleFraction: 0.25,
   minThrottles: 3,
   margin: 0.05,
+  headroom: 0.02,
 } as const;
 
 /** The lowest rate AIMD may bring an operation to, as a fraction of its configured rate. */
@@ -104,6 +111,7 @@ interface Adaptation {
   throttleFraction: number;
   minThrottles: number;
   margin: number;
+  headroom: number;
 }
 
 const realClock: QuotaClock = {
@@ -126,6 +134,8 @@ class TokenBucket {
   private decreasedAt = Number.NEGATIVE_INFINITY;
   private readonly waiting: (() => void)[] = [];
   private pumping = false;
+  /** The highest rate paced: the configured one less the headroom. */
+  private readonly topRate: number;
   /** Fast recovery stops here (a margin below the rate last throttled); slow above it. */
   private ceiling: number;
   /** Answers within the window: when each came and whether it was a throttle (oldest first). */
@@ -142,8 +152,9 @@ class TokenBucket {
     private readonly clock: QuotaClock,
   ) {
     const now = clock.now();
-    this.rate = configuredRate;
-    this.ceiling = configuredRate;
+    this.topRate = configuredRate * (1 - adaptation.headroom);
+    this.rate = this.topRate;
+    this.ceiling = this.topRate;
     this.tokens = this.capacity();
     this.updatedAt = now;
     this.adjustedAt = now;
@@ -250,7 +261,7 @@ class TokenBucket {
   private recover(now: number): void {
     const elapsedMs = Math.max(0, now - this.adjustedAt);
     this.adjustedAt = now;
-    if (this.rate >= this.configuredRate) return;
+    if (this.rate >= this.topRate) return;
     // Refill at the old rate up to now before the rate changes, so the change is not retroactive.
     this.refill(now);
     const step = this.adaptation.recoveryPerSecond * this.configuredRate;
@@ -260,8 +271,8 @@ class TokenBucket {
       this.rate += fast * step;
       seconds -= fast;
     }
-    if (step > 0) this.rate = Math.min(this.configuredRate, this.rate + (seconds * step) / SLOW_RECOVERY_DIVISOR);
-    if (this.rate >= this.configuredRate) this.ceiling = this.configuredRate;
+    if (step > 0) this.rate = Math.min(this.topRate, this.rate + (seconds * step) / SLOW_RECOVERY_DIVISOR);
+    if (this.rate >= this.topRate) this.ceiling = this.topRate;
   }
 }
 
@@ -308,6 +319,7 @@ export class QuotaPacer {
       throttleFraction: options.throttleFraction ?? DEFAULTS.throttleFraction,
       minThrottles: Math.max(1, options.minThrottles ?? DEFAULTS.minThrottles),
       margin: Math.min(0.5, Math.max(0, options.margin ?? DEFAULTS.margin)),
+      headroom: Math.min(0.5, Math.max(0, options.headroom ?? DEFAULTS.headroom)),
     };
     this.classify = options.classify ?? classifyFailure;
   }

@@ -31,8 +31,9 @@ const throttle = (): ThrottlingException => new ThrottlingException({ message: '
 const internal = (): InternalFailureException =>
   new InternalFailureException({ message: 'boom', $metadata: { httpStatusCode: 500 } });
 
+/** A pacer on the fake clock, without headroom (so rates are round) unless the test sets one. */
 function pacer(clock: ReturnType<typeof fakeClock>, options: Omit<QuotaOptions, 'clock'> = {}): QuotaPacer {
-  return new QuotaPacer({ ...options, clock });
+  return new QuotaPacer({ headroom: 0, ...options, clock });
 }
 
 /** An attempt that fails with the given errors in turn, then answers `ok`. */
@@ -58,6 +59,17 @@ describe('QuotaPacer', () => {
     expect(clock.sleeps).toHaveLength(20);
     expect(quota.metrics().calls.ListThings).toBe(30);
     expect(quota.metrics().pacingWaitMs).toBeCloseTo(2000, 6);
+  });
+
+  it('paces a headroom below the configured rate by default (2 %), so arrival jitter finds tokens left', async () => {
+    const clock = fakeClock();
+    const quota = new QuotaPacer({ clock });
+
+    for (let i = 0; i < 59; i += 1) await quota.run('ListThings', async () => i);
+
+    // 9.8 tokens of burst, then 9.8 per second: the 59th call goes at (59 - 9.8) / 9.8 s.
+    expect(quota.metrics().currentTps.ListThings).toBeCloseTo(9.8, 6);
+    expect(clock.now()).toBeCloseTo(((59 - 9.8) / 9.8) * 1000, 3);
   });
 
   it('lets concurrent callers through no faster than the rate', async () => {
@@ -228,6 +240,7 @@ describe('QuotaPacer', () => {
     jest.useFakeTimers();
     try {
       const quota = new QuotaPacer({
+        headroom: 0,
         recoveryPerSecond: 0,
         clock: { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)), random: () => 0 },
       });
@@ -372,7 +385,7 @@ describe('attachQuotaPacer', () => {
     ]);
     const client = clientWith(handler);
     const clock = fakeClock();
-    const quota = new QuotaPacer({ overrides: { ListThings: 1 }, clock });
+    const quota = new QuotaPacer({ overrides: { ListThings: 1 }, headroom: 0, clock });
     attachQuotaPacer(client, quota);
 
     const names: string[] = [];
