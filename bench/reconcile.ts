@@ -158,10 +158,9 @@ async function main(): Promise<void> {
       const heap = setInterval(() => (peakHeapBytes = Math.max(peakHeapBytes, process.memoryUsage().heapUsed)), 500);
       const trace = process.env.BENCH_TRACE === '1' ? setInterval(() => {
         void emulator.stats().then((st) => {
-          const pick = ['us-east-1 DescribeCertificate', 'us-east-1 ListThingPrincipalsV2', 'eu-west-1 DescribeCertificate', 'eu-west-1 RegisterCertificateWithoutCA', 'eu-west-1 CreatePolicy', 'us-east-1 GetPolicy'];
           const c = callsByOperation(st);
-          const ltp = st.byRegion['us-east-1']?.['ListThingPrincipalsV2'];
-          process.stderr.write(`${((performance.now() - started) / 1000).toFixed(2)}s ltp=${ltp?.requests ?? 0}/${ltp?.throttled ?? 0} ${pick.map((k) => `${k.split(' ')[1]!.slice(0, 14)}=${c[k] ?? 0}`).join(' ')} thr=${sum(st, () => true, 'throttled')}\n`);
+          const line = Object.entries(c).map(([k, n]) => `${k.startsWith(TARGET) ? 't:' : 's:'}${k.split(' ')[1]}=${n}`).join(' ');
+          process.stderr.write(`${((performance.now() - started) / 1000).toFixed(2)}s thr=${sum(st, () => true, 'throttled')} ${line}\n`);
         });
       }, Number(process.env.BENCH_TRACE_MS ?? 2000)) : undefined;
       const result = await runReconcile(source, { reader: target, writer: target }, PAGE_SIZE === undefined ? {} : { pageSize: PAGE_SIZE }, {
