@@ -382,7 +382,7 @@ export async function withReruns(attempts: number, unit: () => Promise<UnitRepor
 }
 
 /** Converges arbitrary refs in both regions (the extras, the unattached), with what their sync needs. */
-async function convergeRefs(ctx: RunContext, refs: ResourceRef[], deleteMode: DeleteMode): Promise<UnitReport> {
+export async function convergeRefs(ctx: RunContext, refs: ResourceRef[], deleteMode: DeleteMode): Promise<UnitReport> {
   const scope = uniqueRefs(refs);
   let [s, t] = await readBoth(ctx, scope);
   const more = await supportingRefs(ctx.target.reader, s, t, deleteMode);
