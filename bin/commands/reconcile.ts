@@ -24,7 +24,7 @@ import {
 import { createStepFunctionsClient, type ExecutionFollower, type ExecutionStarter } from '../../lib/aws/step-functions';
 import type { IotRegistry } from '../../lib/aws/iot-registry';
 import { LocalReconcileRunner } from '../../lib/local/reconcile-runner';
-import { registriesFor, type RegionOptions } from './registries';
+import { driftRegistriesFor, type RegionOptions } from './registries';
 
 /** Options of the reconcile command. */
 export interface ReconcileCommandOptions extends RegionOptions {
@@ -87,6 +87,8 @@ export interface ReconcileOutcome {
   calls?: { source: unknown; target: unknown };
   throttles?: number;
   executions?: string[];
+  /** In process: how the fleet was read (page by page, or through the lists first on a re-run). */
+  readPath?: 'stream' | 'lists-first';
 }
 
 /** Runs the reconcile and prints its summary; returns the exit code. */
@@ -133,6 +135,7 @@ export function reconcileSummary(o: ReconcileOutcome) {
   const t = o.totals;
   return {
     mode: o.mode,
+    ...(o.readPath === undefined ? {} : { readPath: o.readPath }),
     dryRun: o.settings.dryRun,
     done: o.done,
     stage: o.stage,
@@ -239,7 +242,8 @@ async function countInScope(reader: IotRegistry, settings: ReconcileSettings): P
 async function inThisProcess(settings: ReconcileSettings, options: ReconcileCommandOptions, io: ReconcileCommandIo): Promise<ReconcileOutcome> {
   const progress = io.stderr.isTTY === true ? new ProgressLine(io) : undefined;
   const logger = commandLogger(options, io, progress !== undefined);
-  const { source, target } = registriesFor(options, logger);
+  const pair = driftRegistriesFor(options, logger);
+  const [source, target] = [pair.source.registry, pair.target.registry];
   const started = io.now();
   if (progress) void countInScope(source, settings).then((n) => progress.setTotal(n), () => undefined);
 
@@ -273,6 +277,8 @@ async function inThisProcess(settings: ReconcileSettings, options: ReconcileComm
       ...(options.resume === undefined ? {} : { cursor: decodeCursor(options.resume) }),
       collectDetails: settings.dryRun,
       logger,
+      // A re-run into a populated target reads through the drift read's lists first.
+      listings: { source: pair.source.listings, target: pair.target.listings },
       shouldStop: () => stopping,
       ...(progress ? { onProgress: (p) => progress.draw(p.stage, p.totals, throttlesOf(source, target)) } : {}),
     });
@@ -280,6 +286,7 @@ async function inThisProcess(settings: ReconcileSettings, options: ReconcileComm
     progress?.end();
     return {
       mode: 'in-process',
+      readPath: result.readPath,
       settings,
       done: result.done,
       stage: result.cursor.stage,

@@ -52,6 +52,16 @@ async function command(options: Partial<ReconcileCommandOptions>, io: Partial<Re
 describe('reconcile command, in process', () => {
   beforeEach(() => emulator.reset(TARGET));
 
+  it('streams into an empty target and reads through the lists first on the re-run', async () => {
+    const first = await command({});
+    expect(first.code).toBe(0);
+    expect(first.json()).toMatchObject({ mode: 'in-process', readPath: 'stream', done: true });
+
+    const rerun = await command({});
+    expect(rerun.code).toBe(0);
+    expect(rerun.json()).toMatchObject({ mode: 'in-process', readPath: 'lists-first', done: true, things: 5, totals: { created: 0, updated: 0, failed: 0 } });
+  });
+
   it('exits 2 on a dry run with work to do, 0 once converged, 0 on a dry run with nothing left', async () => {
     const dry = await command({ dryRun: true });
     expect(dry.code).toBe(2);
