@@ -3,8 +3,12 @@
  * scaled by BENCH_QUOTA_SCALE (default 3, see SCALE; the emulator and the adapter pace at the same scale), for a
  * generated fleet of BENCH_DEVICES devices (default 10,000: typed things with attributes, one certificate
  * each and a second one on every 20th, a shared group policy and a per-device policy, group
- * memberships) into an empty target; then an immediate second run on the converged fleet.
- * BENCH_CHAOS=1 adds 10 % throttling beyond the quotas and 2 % injected 5xx to both runs.
+ * memberships) into an empty target; then an immediate second run on the converged fleet (which reads
+ * through the drift read's lists first), and the drift read of the same fleet for comparison.
+ * The reconcile runs with the command's defaults; BENCH_PAGE_SIZE, BENCH_PAGES_IN_FLIGHT and
+ * BENCH_CONCURRENCY override them (and the inputs say so).
+ * BENCH_CHAOS=1 (`bench:reconcile-chaos`) adds 10 % throttling beyond the quotas and 2 % injected 5xx to
+ * both runs (not to the drift read).
  *
  * The emulator runs in a worker thread so that its CPU does not slow the client's (2 cores here).
  * BENCH_TRACE=1 prints the calls of the slowest APIs every BENCH_TRACE_MS (2000) to stderr: a flat line
@@ -13,6 +17,8 @@
 import '../lib/local/polyfills';
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import { createIotRegistry } from '../lib/aws/clients';
+import { createDriftRegistry } from '../lib/aws/drift-listings';
+import { checkDrift, memoryDriftStore } from '../lib/core/drift-read';
 import type { IotRegistry } from '../lib/aws/iot-registry';
 import { silentLogger } from '../lib/core/logger';
 import { diff } from '../lib/core/diff';
@@ -148,8 +154,10 @@ async function main(): Promise<void> {
     });
 
     await emulator.configure({ quotaScale: Number(process.env.BENCH_EMULATOR_SCALE ?? SCALE), ...(CHAOS ? { throttleRate: 0.1, faultRate: 0.02 } : {}) });
-    const source = registry(SOURCE, SCALE);
-    const target = registry(TARGET, SCALE);
+    // Registries with the drift read's listings (as the command builds them): a re-run reads through the lists first.
+    const sourcePair = createDriftRegistry({ region: SOURCE, endpoint: emulator.url, accountId: ACCOUNT, quotas: { scale: SCALE }, logger: silentLogger });
+    const targetPair = createDriftRegistry({ region: TARGET, endpoint: emulator.url, accountId: ACCOUNT, quotas: { scale: SCALE }, logger: silentLogger });
+    const [source, target] = [sourcePair.registry, targetPair.registry];
     let peakHeapBytes = 0;
     const run = async (): Promise<{ result: ReconcileRunResult; seconds: number; stats: EmulatorStats; stages: Record<string, number> }> => {
       const stages: Record<string, number> = {};
@@ -167,6 +175,7 @@ async function main(): Promise<void> {
         ...(PAGES_IN_FLIGHT === undefined ? {} : { pagesInFlight: PAGES_IN_FLIGHT }),
         ...(CONCURRENCY === undefined ? {} : { concurrency: CONCURRENCY }),
         logger: silentLogger,
+        listings: { source: sourcePair.listings, target: targetPair.listings },
         // When each stage was first reached (seconds from the start): where the time goes.
         onProgress: (p) => (stages[p.stage] ??= Number(((performance.now() - started) / 1000).toFixed(2))),
       });
@@ -178,6 +187,17 @@ async function main(): Promise<void> {
 
     const first = await run();
     const second = await run();
+
+    // The drift read of the same converged fleet, for the re-run's calls to compare with.
+    await emulator.resetStats();
+    await emulator.configure({ throttleRate: 0, faultRate: 0 });
+    const driftStarted = performance.now();
+    const drift = await checkDrift({
+      regions: { source: { reader: source, listings: sourcePair.listings }, target: { reader: target, listings: targetPair.listings } },
+      store: memoryDriftStore(),
+    });
+    const driftSeconds = (performance.now() - driftStarted) / 1000;
+    const driftStats = await emulator.stats();
 
     // Verification with quotas and faults off: both regions read whole and compared.
     await emulator.configure({ quotaScale: 0, throttleRate: 0, faultRate: 0 });
@@ -214,7 +234,11 @@ async function main(): Promise<void> {
         rerunWallSeconds: Number(second.seconds.toFixed(2)),
         rerunFailedItems: second.result.totals.failed,
         rerunWrites: sum(second.stats, (op, region) => region === TARGET && isWrite(op)),
+        rerunReadPath: second.result.readPath,
+        rerunCalls: sum(second.stats, () => true),
         rerunCallsPerDevice: Number((sum(second.stats, () => true) / DEVICES).toFixed(2)),
+        rerunCallsByOperation: callsByOperation(second.stats),
+        driftRead: { seconds: Number(driftSeconds.toFixed(2)), calls: sum(driftStats, () => true), callsPerDevice: Number((sum(driftStats, () => true) / DEVICES).toFixed(2)), inSync: drift.inSync, callsByOperation: callsByOperation(driftStats) },
         differencesAfter: differences.length,
         differenceSample: differences.slice(0, 3).map((d) => ({ kind: d.kind, key: d.key, change: d.change })),
       }),

@@ -7,7 +7,8 @@
  * a certificate whose CA alone differs is not seen here; the streaming reconcile does see it.
  */
 import { diff, type Difference } from '../diff';
-import { loadDriftSnapshots, memoryDriftStore, readDriftRun, type DriftListings } from '../drift-read';
+import { loadDriftSnapshots, memoryDriftStore, readDriftRun, type DriftListings, type ThingSummary } from '../drift-read';
+import type { Page } from '../port';
 import { mapWithConcurrency } from '../concurrency';
 import type { ResourceRef } from '../scope';
 import { addReport, convergeRefs, emptyReport, reconcileGlobals, reconcileThingPage, withReruns, type RunContext, type UnitReport } from './engine';
@@ -114,7 +115,25 @@ export async function reconcileListsFirst(ctx: RunContext, listings: ReconcileLi
  * half as many things as the source's (a re-run). Into an empty target the streaming reconcile is
  * cheaper: it reads each source thing once, where the lists would read the source twice.
  */
-export async function looksConverged(listings: ReconcileListings): Promise<boolean> {
+export async function looksConverged(listings: ReconcileListings): Promise<{ converged: boolean; listings: ReconcileListings }> {
   const [s, t] = await Promise.all([listings.source.listThings(), listings.target.listThings()]);
-  return s.items.length > 0 && t.items.length * 2 >= s.items.length;
+  return {
+    converged: s.items.length > 0 && t.items.length * 2 >= s.items.length,
+    // The drift read starts with the same pages: it gets them from here instead of listing them again.
+    listings: { source: withFirstPage(listings.source, s), target: withFirstPage(listings.target, t) },
+  };
+}
+
+/** The listings, answering the first ListThings page from `first` once. */
+function withFirstPage(listings: DriftListings, first: Page<ThingSummary>): DriftListings {
+  let unused = true;
+  const wrapped: DriftListings = Object.create(listings) as DriftListings;
+  wrapped.listThings = async (nextToken) => {
+    if (nextToken === undefined && unused) {
+      unused = false;
+      return first;
+    }
+    return listings.listThings(nextToken);
+  };
+  return wrapped;
 }

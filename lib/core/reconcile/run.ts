@@ -96,15 +96,13 @@ export async function runReconcile(
   let error: ReconcileRunResult['error'];
   let readPath: ReconcileRunResult['readPath'] = 'stream';
   try {
-    const listsFirst =
-      options.listings !== undefined &&
-      options.cursor === undefined &&
-      settings.deleteMode === 'retain' &&
-      isWholeFleet(settings.scope) &&
-      (await looksConverged(options.listings));
-    if (listsFirst) {
+    const probe =
+      options.listings !== undefined && options.cursor === undefined && settings.deleteMode === 'retain' && isWholeFleet(settings.scope)
+        ? await looksConverged(options.listings)
+        : undefined;
+    if (probe?.converged) {
       readPath = 'lists-first';
-      const report = await reconcileListsFirst(ctx, options.listings!, Math.max(1, options.pagesInFlight ?? DEFAULT_PAGES_IN_FLIGHT), options.attempts ?? 3);
+      const report = await reconcileListsFirst(ctx, probe.listings, Math.max(1, options.pagesInFlight ?? DEFAULT_PAGES_IN_FLIGHT), options.attempts ?? 3);
       cursor = { ...cursor, stage: 'done', totals: addTotals(copyTotals(cursor.totals), report.totals) };
       options.onProgress?.({ stage: cursor.stage, totals: cursor.totals });
     }
