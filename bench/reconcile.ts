@@ -35,6 +35,8 @@ const DEVICES = Number(process.env.BENCH_DEVICES ?? 10_000);
 // machine's CPU, not the quotas. At ×3 the quotas bind (bound ~350 s, ~500 calls/s).
 const SCALE = Number(process.env.BENCH_QUOTA_SCALE ?? 3);
 const CHAOS = process.env.BENCH_CHAOS === '1';
+// BENCH_RERUN=0 skips the re-run and the drift read (a 10,000-device run at quota ×1 takes ~17 min each).
+const RERUN = process.env.BENCH_RERUN !== '0';
 // The command's defaults unless set: a run with other settings says so in its inputs.
 const PAGES_IN_FLIGHT = process.env.BENCH_PAGES_IN_FLIGHT === undefined ? undefined : Number(process.env.BENCH_PAGES_IN_FLIGHT);
 const PAGE_SIZE = process.env.BENCH_PAGE_SIZE === undefined ? undefined : Number(process.env.BENCH_PAGE_SIZE);
@@ -186,13 +188,14 @@ async function main(): Promise<void> {
     };
 
     const first = await run();
-    const second = await run();
+    if (!RERUN) await emulator.configure({ quotaScale: 0, throttleRate: 0, faultRate: 0 });
+    const second = RERUN ? await run() : undefined;
 
     // The drift read of the same converged fleet, for the re-run's calls to compare with.
     await emulator.resetStats();
     await emulator.configure({ throttleRate: 0, faultRate: 0 });
     const driftStarted = performance.now();
-    const drift = await checkDrift({
+    const drift = !RERUN ? undefined : await checkDrift({
       regions: { source: { reader: source, listings: sourcePair.listings }, target: { reader: target, listings: targetPair.listings } },
       store: memoryDriftStore(),
     });
@@ -208,7 +211,7 @@ async function main(): Promise<void> {
     console.log(
       JSON.stringify({
         benchmark: 'reconcile',
-        inputs: { devices: DEVICES, devicesWithTwoCertificates: rotated.length + 1, quotaScale: SCALE, chaos: CHAOS ? { throttleRate: 0.1, faultRate: 0.02 } : null, settings: PAGE_SIZE === undefined && PAGES_IN_FLIGHT === undefined && CONCURRENCY === undefined ? "the command's defaults" : { pageSize: PAGE_SIZE ?? 'default', pagesInFlight: PAGES_IN_FLIGHT ?? 'default', concurrency: CONCURRENCY ?? 'default' } },
+        inputs: { rerun: RERUN, devices: DEVICES, devicesWithTwoCertificates: rotated.length + 1, quotaScale: SCALE, chaos: CHAOS ? { throttleRate: 0.1, faultRate: 0.02 } : null, settings: PAGE_SIZE === undefined && PAGES_IN_FLIGHT === undefined && CONCURRENCY === undefined ? "the command's defaults" : { pageSize: PAGE_SIZE ?? 'default', pagesInFlight: PAGES_IN_FLIGHT ?? 'default', concurrency: CONCURRENCY ?? 'default' } },
         devices: DEVICES,
         wallSeconds: Number(first.seconds.toFixed(2)),
         boundSeconds: Number(bound.seconds.toFixed(2)),
@@ -231,6 +234,9 @@ async function main(): Promise<void> {
         faulted: sum(first.stats, () => true, 'faulted'),
         callsByOperation: callsByOperation(first.stats),
         peakHeapMB: Math.round(peakHeapBytes / 2 ** 20),
+        ...(second === undefined || drift === undefined
+          ? { rerun: 'skipped (BENCH_RERUN=0)' }
+          : {
         rerunWallSeconds: Number(second.seconds.toFixed(2)),
         rerunFailedItems: second.result.totals.failed,
         rerunWrites: sum(second.stats, (op, region) => region === TARGET && isWrite(op)),
@@ -239,6 +245,7 @@ async function main(): Promise<void> {
         rerunCallsPerDevice: Number((sum(second.stats, () => true) / DEVICES).toFixed(2)),
         rerunCallsByOperation: callsByOperation(second.stats),
         driftRead: { seconds: Number(driftSeconds.toFixed(2)), calls: sum(driftStats, () => true), callsPerDevice: Number((sum(driftStats, () => true) / DEVICES).toFixed(2)), inSync: drift.inSync, callsByOperation: callsByOperation(driftStats) },
+            }),
         differencesAfter: differences.length,
         differenceSample: differences.slice(0, 3).map((d) => ({ kind: d.kind, key: d.key, change: d.change })),
       }),
