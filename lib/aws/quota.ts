@@ -8,7 +8,10 @@
  * not the rate. The decrease is multiplicative by the share of answers that got through (at most a
  * halving), so the rate lands near what the service served; it then recovers additively, quickly up to a
  * small margin below the rate that was throttled, slowly above it, back to the configured rate (AIMD).
- * Calls go a small headroom (2 %) below the configured rate, so arrival jitter is not throttled.
+ * Calls go a small headroom (2 %) below the configured rate, so arrival jitter is not throttled: that
+ * assumes IoT's throttling is a token bucket with about a second of burst, as the emulator models it
+ * (UNCONFIRMED: AWS documents the per-API rates, not the algorithm). Full-jitter backoff:
+ * https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/
  * Transient 5xx get a few quick retries and never change the rate. The SDK's own retries are off
  * (`maxAttempts: 1`), so every attempt is paced and counted here.
  */
