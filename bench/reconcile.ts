@@ -3,8 +3,12 @@
  * scaled by BENCH_QUOTA_SCALE (default 3, see SCALE; the emulator and the adapter pace at the same scale), for a
  * generated fleet of BENCH_DEVICES devices (default 10,000: typed things with attributes, one certificate
  * each and a second one on every 20th, a shared group policy and a per-device policy, group
- * memberships) into an empty target; then an immediate second run on the converged fleet.
- * BENCH_CHAOS=1 adds 10 % throttling beyond the quotas and 2 % injected 5xx to both runs.
+ * memberships) into an empty target; then an immediate second run on the converged fleet (which reads
+ * through the drift read's lists first), and the drift read of the same fleet for comparison.
+ * The reconcile runs with the command's defaults; BENCH_PAGE_SIZE, BENCH_PAGES_IN_FLIGHT and
+ * BENCH_CONCURRENCY override them (and the inputs say so).
+ * BENCH_CHAOS=1 (`bench:reconcile-chaos`) adds 10 % throttling beyond the quotas and 2 % injected 5xx to
+ * both runs (not to the drift read).
  *
  * The emulator runs in a worker thread so that its CPU does not slow the client's (2 cores here).
  * BENCH_TRACE=1 prints the calls of the slowest APIs every BENCH_TRACE_MS (2000) to stderr: a flat line
@@ -13,6 +17,8 @@
 import '../lib/local/polyfills';
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import { createIotRegistry } from '../lib/aws/clients';
+import { createDriftRegistry } from '../lib/aws/drift-listings';
+import { checkDrift, memoryDriftStore } from '../lib/core/drift-read';
 import type { IotRegistry } from '../lib/aws/iot-registry';
 import { silentLogger } from '../lib/core/logger';
 import { diff } from '../lib/core/diff';
@@ -29,8 +35,12 @@ const DEVICES = Number(process.env.BENCH_DEVICES ?? 10_000);
 // machine's CPU, not the quotas. At ×3 the quotas bind (bound ~350 s, ~500 calls/s).
 const SCALE = Number(process.env.BENCH_QUOTA_SCALE ?? 3);
 const CHAOS = process.env.BENCH_CHAOS === '1';
-const PAGES_IN_FLIGHT = Number(process.env.BENCH_PAGES_IN_FLIGHT ?? 8);
-const PAGE_SIZE = Number(process.env.BENCH_PAGE_SIZE ?? 50);
+// BENCH_RERUN=0 skips the re-run and the drift read (a 10,000-device run at quota ×1 takes ~17 min each).
+const RERUN = process.env.BENCH_RERUN !== '0';
+// The command's defaults unless set: a run with other settings says so in its inputs.
+const PAGES_IN_FLIGHT = process.env.BENCH_PAGES_IN_FLIGHT === undefined ? undefined : Number(process.env.BENCH_PAGES_IN_FLIGHT);
+const PAGE_SIZE = process.env.BENCH_PAGE_SIZE === undefined ? undefined : Number(process.env.BENCH_PAGE_SIZE);
+const CONCURRENCY = process.env.BENCH_CONCURRENCY === undefined ? undefined : Number(process.env.BENCH_CONCURRENCY);
 const SOURCE = 'us-east-1';
 const TARGET = 'eu-west-1';
 const ACCOUNT = '123456789012';
@@ -146,30 +156,51 @@ async function main(): Promise<void> {
     });
 
     await emulator.configure({ quotaScale: Number(process.env.BENCH_EMULATOR_SCALE ?? SCALE), ...(CHAOS ? { throttleRate: 0.1, faultRate: 0.02 } : {}) });
-    const source = registry(SOURCE, SCALE);
-    const target = registry(TARGET, SCALE);
+    // Registries with the drift read's listings (as the command builds them): a re-run reads through the lists first.
+    const sourcePair = createDriftRegistry({ region: SOURCE, endpoint: emulator.url, accountId: ACCOUNT, quotas: { scale: SCALE }, logger: silentLogger });
+    const targetPair = createDriftRegistry({ region: TARGET, endpoint: emulator.url, accountId: ACCOUNT, quotas: { scale: SCALE }, logger: silentLogger });
+    const [source, target] = [sourcePair.registry, targetPair.registry];
     let peakHeapBytes = 0;
-    const run = async (): Promise<{ result: ReconcileRunResult; seconds: number; stats: EmulatorStats }> => {
+    const run = async (): Promise<{ result: ReconcileRunResult; seconds: number; stats: EmulatorStats; stages: Record<string, number> }> => {
+      const stages: Record<string, number> = {};
       await emulator.resetStats();
       const started = performance.now();
       const heap = setInterval(() => (peakHeapBytes = Math.max(peakHeapBytes, process.memoryUsage().heapUsed)), 500);
       const trace = process.env.BENCH_TRACE === '1' ? setInterval(() => {
         void emulator.stats().then((st) => {
-          const pick = ['us-east-1 DescribeCertificate', 'us-east-1 ListThingPrincipalsV2', 'eu-west-1 DescribeCertificate', 'eu-west-1 RegisterCertificateWithoutCA', 'eu-west-1 CreatePolicy', 'us-east-1 GetPolicy'];
           const c = callsByOperation(st);
-          const ltp = st.byRegion['us-east-1']?.['ListThingPrincipalsV2'];
-          process.stderr.write(`${((performance.now() - started) / 1000).toFixed(2)}s ltp=${ltp?.requests ?? 0}/${ltp?.throttled ?? 0} ${pick.map((k) => `${k.split(' ')[1]!.slice(0, 14)}=${c[k] ?? 0}`).join(' ')} thr=${sum(st, () => true, 'throttled')}\n`);
+          const line = Object.entries(c).map(([k, n]) => `${k.startsWith(TARGET) ? 't:' : 's:'}${k.split(' ')[1]}=${n}`).join(' ');
+          process.stderr.write(`${((performance.now() - started) / 1000).toFixed(2)}s thr=${sum(st, () => true, 'throttled')} ${line}\n`);
         });
       }, Number(process.env.BENCH_TRACE_MS ?? 2000)) : undefined;
-      const result = await runReconcile(source, { reader: target, writer: target }, { pageSize: PAGE_SIZE }, { pagesInFlight: PAGES_IN_FLIGHT, concurrency: 32, logger: silentLogger });
+      const result = await runReconcile(source, { reader: target, writer: target }, PAGE_SIZE === undefined ? {} : { pageSize: PAGE_SIZE }, {
+        ...(PAGES_IN_FLIGHT === undefined ? {} : { pagesInFlight: PAGES_IN_FLIGHT }),
+        ...(CONCURRENCY === undefined ? {} : { concurrency: CONCURRENCY }),
+        logger: silentLogger,
+        listings: { source: sourcePair.listings, target: targetPair.listings },
+        // When each stage was first reached (seconds from the start): where the time goes.
+        onProgress: (p) => (stages[p.stage] ??= Number(((performance.now() - started) / 1000).toFixed(2))),
+      });
       const seconds = (performance.now() - started) / 1000;
       if (trace) clearInterval(trace);
       clearInterval(heap);
-      return { result, seconds, stats: await emulator.stats() };
+      return { result, seconds, stats: await emulator.stats(), stages };
     };
 
     const first = await run();
-    const second = await run();
+    if (!RERUN) await emulator.configure({ quotaScale: 0, throttleRate: 0, faultRate: 0 });
+    const second = RERUN ? await run() : undefined;
+
+    // The drift read of the same converged fleet, for the re-run's calls to compare with.
+    await emulator.resetStats();
+    await emulator.configure({ throttleRate: 0, faultRate: 0 });
+    const driftStarted = performance.now();
+    const drift = !RERUN ? undefined : await checkDrift({
+      regions: { source: { reader: source, listings: sourcePair.listings }, target: { reader: target, listings: targetPair.listings } },
+      store: memoryDriftStore(),
+    });
+    const driftSeconds = (performance.now() - driftStarted) / 1000;
+    const driftStats = await emulator.stats();
 
     // Verification with quotas and faults off: both regions read whole and compared.
     await emulator.configure({ quotaScale: 0, throttleRate: 0, faultRate: 0 });
@@ -180,13 +211,14 @@ async function main(): Promise<void> {
     console.log(
       JSON.stringify({
         benchmark: 'reconcile',
-        inputs: { devices: DEVICES, devicesWithTwoCertificates: rotated.length + 1, quotaScale: SCALE, chaos: CHAOS ? { throttleRate: 0.1, faultRate: 0.02 } : null, pageSize: PAGE_SIZE, pagesInFlight: PAGES_IN_FLIGHT },
+        inputs: { rerun: RERUN, devices: DEVICES, devicesWithTwoCertificates: rotated.length + 1, quotaScale: SCALE, chaos: CHAOS ? { throttleRate: 0.1, faultRate: 0.02 } : null, settings: PAGE_SIZE === undefined && PAGES_IN_FLIGHT === undefined && CONCURRENCY === undefined ? "the command's defaults" : { pageSize: PAGE_SIZE ?? 'default', pagesInFlight: PAGES_IN_FLIGHT ?? 'default', concurrency: CONCURRENCY ?? 'default' } },
         devices: DEVICES,
         wallSeconds: Number(first.seconds.toFixed(2)),
         boundSeconds: Number(bound.seconds.toFixed(2)),
         boundBy: bound.by,
         ratio: Number((first.seconds / bound.seconds).toFixed(3)),
-        goal: { ratio: 1.11, failedItems: 0, rerunWrites: 0 },
+        stageReachedAtSeconds: first.stages,
+        goal: { ratio: CHAOS ? 1.3 : DEVICES <= 60 ? 1.5 : DEVICES <= 300 ? 1.25 : 1.1, failedItems: 0, rerunWrites: 0, differencesAfter: 0 },
         done: first.result.done,
         failedItems: first.result.totals.failed,
         failures: first.result.totals.failures.slice(0, 5),
@@ -198,13 +230,22 @@ async function main(): Promise<void> {
           return t > 0 ? [[k, t]] : [];
         })),
         pacing: { source: source.stats().quota.currentTps, target: target.stats().quota.currentTps },
+        decreases: { source: source.stats().quota.decreases, target: target.stats().quota.decreases },
         faulted: sum(first.stats, () => true, 'faulted'),
         callsByOperation: callsByOperation(first.stats),
         peakHeapMB: Math.round(peakHeapBytes / 2 ** 20),
+        ...(second === undefined || drift === undefined
+          ? { rerun: 'skipped (BENCH_RERUN=0)' }
+          : {
         rerunWallSeconds: Number(second.seconds.toFixed(2)),
         rerunFailedItems: second.result.totals.failed,
         rerunWrites: sum(second.stats, (op, region) => region === TARGET && isWrite(op)),
+        rerunReadPath: second.result.readPath,
+        rerunCalls: sum(second.stats, () => true),
         rerunCallsPerDevice: Number((sum(second.stats, () => true) / DEVICES).toFixed(2)),
+        rerunCallsByOperation: callsByOperation(second.stats),
+        driftRead: { seconds: Number(driftSeconds.toFixed(2)), calls: sum(driftStats, () => true), callsPerDevice: Number((sum(driftStats, () => true) / DEVICES).toFixed(2)), inSync: drift.inSync, callsByOperation: callsByOperation(driftStats) },
+            }),
         differencesAfter: differences.length,
         differenceSample: differences.slice(0, 3).map((d) => ({ kind: d.kind, key: d.key, change: d.change })),
       }),

@@ -14,7 +14,8 @@ import { TransientServiceError } from '../lib/core/errors';
 import { accountRewrite } from '../lib/core/policy-document';
 import { parseOrThrow } from '../lib/core/validation';
 import { formatHtml, formatJson } from '../lib/report';
-import { environmentDriftDependencies, resolveDriftDependencies, type DriftDependencySource } from './runtime/drift-dependencies';
+import { environmentDriftDependencies, type DriftDependencySource } from './runtime/drift-dependencies';
+import { resolveDependencies } from './runtime/dependency-source';
 
 /** The EventBridge source and detail type of the report event. */
 export const DRIFT_EVENT_SOURCE = 'iot-registry-sync';
@@ -70,7 +71,7 @@ function reconcileExecutionName(runId: string): string {
 /** Builds the handler over the given dependencies. */
 export function createHandler(deps: DriftDependencySource) {
   return async (input: unknown): Promise<DriftOutcome> => {
-    const d = resolveDriftDependencies(deps);
+    const d = resolveDependencies(deps);
     const { runId, streams } = parseOrThrow(FinishDriftInputSchema, input, '');
     const snapshots = await loadDriftSnapshots(d.store, runId);
     const report = buildDriftReport({

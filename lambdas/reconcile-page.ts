@@ -13,7 +13,7 @@ import {
   reconcileEnvironmentDependencies,
   resolveReconcileDependencies,
   type ReconcileDependencySource,
-} from './reconcile-dependencies';
+} from './runtime/reconcile-dependencies';
 
 const PageInputSchema = z.strictObject({
   config: z.unknown(),

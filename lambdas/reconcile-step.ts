@@ -28,7 +28,7 @@ import {
   reconcileEnvironmentDependencies,
   resolveReconcileDependencies,
   type ReconcileDependencySource,
-} from './reconcile-dependencies';
+} from './runtime/reconcile-dependencies';
 
 /** How much one step and one execution do (defaults keep an execution's history under 25,000 events; see docs/reconcile.md). */
 export const ReconcileLimitsSchema = z.strictObject({

@@ -24,7 +24,7 @@ import {
 import { createStepFunctionsClient, type ExecutionFollower, type ExecutionStarter } from '../../lib/aws/step-functions';
 import type { IotRegistry } from '../../lib/aws/iot-registry';
 import { LocalReconcileRunner } from '../../lib/local/reconcile-runner';
-import { registriesFor, roleRegistriesFor, type RegionOptions } from './registries';
+import { driftRegistriesFor, roleRegistriesFor, type RegionOptions } from './registries';
 
 /** Options of the reconcile command. */
 export interface ReconcileCommandOptions extends RegionOptions {
@@ -87,6 +87,8 @@ export interface ReconcileOutcome {
   calls?: { source: unknown; target: unknown };
   throttles?: number;
   executions?: string[];
+  /** In process: how the fleet was read (page by page, or through the lists first on a re-run). */
+  readPath?: 'stream' | 'lists-first';
 }
 
 /** Runs the reconcile and prints its summary; returns the exit code. */
@@ -134,6 +136,7 @@ export function reconcileSummary(o: ReconcileOutcome) {
   const t = o.totals;
   return {
     mode: o.mode,
+    ...(o.readPath === undefined ? {} : { readPath: o.readPath }),
     dryRun: o.settings.dryRun,
     done: o.done,
     stage: o.stage,
@@ -243,7 +246,8 @@ async function inThisProcess(settings: ReconcileSettings, options: ReconcileComm
   if (options.iamTemplate !== undefined && !options.localStateMachine) {
     throw new Error('--iam-template runs the Lambdas under their roles: it needs --local-state-machine');
   }
-  const { source, target } = registriesFor(options, logger);
+  const pair = driftRegistriesFor(options, logger);
+  const [source, target] = [pair.source.registry, pair.target.registry];
   const started = io.now();
   if (progress) void countInScope(source, settings).then((n) => progress.setTotal(n), () => undefined);
 
@@ -279,6 +283,8 @@ async function inThisProcess(settings: ReconcileSettings, options: ReconcileComm
       ...(options.resume === undefined ? {} : { cursor: decodeCursor(options.resume) }),
       collectDetails: settings.dryRun,
       logger,
+      // A re-run into a populated target reads through the drift read's lists first.
+      listings: { source: pair.source.listings, target: pair.target.listings },
       shouldStop: () => stopping,
       ...(progress ? { onProgress: (p) => progress.draw(p.stage, p.totals, throttlesOf(source, target)) } : {}),
     });
@@ -286,6 +292,7 @@ async function inThisProcess(settings: ReconcileSettings, options: ReconcileComm
     progress?.end();
     return {
       mode: 'in-process',
+      readPath: result.readPath,
       settings,
       done: result.done,
       stage: result.cursor.stage,

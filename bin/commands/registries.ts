@@ -1,5 +1,6 @@
 /** The source and target registries a command works on, from its options. */
 import { registryPair } from '../../lib/aws/clients';
+import { createDriftRegistry, type DriftRegistry } from '../../lib/aws/drift-listings';
 import type { IotRegistry } from '../../lib/aws/iot-registry';
 import type { Logger } from '../../lib/core/logger';
 import { perRoleDependencies, readTemplateFile, taskRolesFor } from '../../lib/local/iam';
@@ -29,4 +30,11 @@ export function roleRegistriesFor(options: RegionOptions & { iamTemplate: string
   if (options.endpoint === undefined) throw new Error('--iam-template needs --endpoint: an emulator started with --iam-template (AWS has its own IAM)');
   const roles = taskRolesFor(readTemplateFile(options.iamTemplate), aslFile);
   return perRoleDependencies(roles, (credentials) => registryPair({ ...options, quotas: { scale: options.quotaScale }, logger, credentials }));
+}
+
+/** One paced registry client per region with the drift read's listings over the same client and pacer. */
+export function driftRegistriesFor(options: RegionOptions, logger: Logger): { source: DriftRegistry; target: DriftRegistry } {
+  if (options.sourceRegion === options.targetRegion) throw new Error('--source-region and --target-region must differ');
+  const common = { ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }), quotas: { scale: options.quotaScale }, logger };
+  return { source: createDriftRegistry({ ...common, region: options.sourceRegion }), target: createDriftRegistry({ ...common, region: options.targetRegion }) };
 }

@@ -15,6 +15,7 @@ import { createS3ReportStore, s3Uri } from '../../lib/aws/report-store';
 import { createStepFunctionsStarter, type ExecutionStarter } from '../../lib/aws/step-functions';
 import { readEnvironment, registryClientOptions, SyncEnvironmentSchema } from './config';
 import { createRegionPairMetrics } from './metrics';
+import { builtOnFirstUse, type DependencySource } from './dependency-source';
 
 /** The environment of the drift Lambdas: the sync's variables plus the report's. */
 export const DriftEnvironmentSchema = SyncEnvironmentSchema.extend({
@@ -54,41 +55,31 @@ export interface DriftDependencies {
   quotas?: () => Promise<QuotaComparison>;
 }
 
-let fromEnvironment: DriftDependencies | undefined;
-
 /** The dependencies of this Lambda container, created on first use from IRS_* variables. */
-export function environmentDriftDependencies(): DriftDependencies {
-  if (!fromEnvironment) {
-    const env = readDriftEnvironment();
-    const logger = jsonLinesLogger({ fields: { sourceRegion: env.IRS_SOURCE_REGION, targetRegion: env.IRS_TARGET_REGION } });
-    const options = registryClientOptions(env, logger);
-    const source = createDriftRegistry(options.source);
-    const target = createDriftRegistry(options.target);
-    fromEnvironment = {
-      regions: { source: { reader: source.registry, listings: source.listings }, target: { reader: target.registry, listings: target.listings } },
-      store: createS3ReportStore(env.IRS_REPORT_BUCKET),
-      locate: (key) => s3Uri(env.IRS_REPORT_BUCKET, key),
-      publisher: createEventBridgePublisher(),
-      eventBusName: env.IRS_EVENT_BUS_NAME,
-      metrics: createRegionPairMetrics('drift', env.IRS_SOURCE_REGION, env.IRS_TARGET_REGION),
-      ...(env.IRS_RECONCILE_STATE_MACHINE_ARN === undefined
-        ? {}
-        : { reconcile: { starter: createStepFunctionsStarter(), stateMachineArn: env.IRS_RECONCILE_STATE_MACHINE_ARN } }),
-      logger,
-      quotas: () =>
-        compareRegionQuotas(
-          createServiceQuotasClient(env.IRS_SOURCE_REGION, env.IRS_IOT_ENDPOINT),
-          createServiceQuotasClient(env.IRS_TARGET_REGION, env.IRS_IOT_ENDPOINT, env.IRS_TARGET_ROLE_ARN),
-        ),
-    };
-  }
-  return fromEnvironment;
-}
+export const environmentDriftDependencies = builtOnFirstUse((): DriftDependencies => {
+  const env = readDriftEnvironment();
+  const logger = jsonLinesLogger({ fields: { sourceRegion: env.IRS_SOURCE_REGION, targetRegion: env.IRS_TARGET_REGION } });
+  const options = registryClientOptions(env, logger);
+  const source = createDriftRegistry(options.source);
+  const target = createDriftRegistry(options.target);
+  return {
+    regions: { source: { reader: source.registry, listings: source.listings }, target: { reader: target.registry, listings: target.listings } },
+    store: createS3ReportStore(env.IRS_REPORT_BUCKET),
+    locate: (key) => s3Uri(env.IRS_REPORT_BUCKET, key),
+    publisher: createEventBridgePublisher(),
+    eventBusName: env.IRS_EVENT_BUS_NAME,
+    metrics: createRegionPairMetrics('drift', env.IRS_SOURCE_REGION, env.IRS_TARGET_REGION),
+    ...(env.IRS_RECONCILE_STATE_MACHINE_ARN === undefined
+      ? {}
+      : { reconcile: { starter: createStepFunctionsStarter(), stateMachineArn: env.IRS_RECONCILE_STATE_MACHINE_ARN } }),
+    logger,
+    quotas: () =>
+      compareRegionQuotas(
+        createServiceQuotasClient(env.IRS_SOURCE_REGION, env.IRS_IOT_ENDPOINT),
+        createServiceQuotasClient(env.IRS_TARGET_REGION, env.IRS_IOT_ENDPOINT, env.IRS_TARGET_ROLE_ARN),
+      ),
+  };
+});
 
-/** A dependency source: fixed (tests, local runs) or lazily from the environment (Lambda). */
-export type DriftDependencySource = DriftDependencies | (() => DriftDependencies);
-
-/** Resolves a dependency source at invocation time. */
-export function resolveDriftDependencies(source: DriftDependencySource): DriftDependencies {
-  return typeof source === 'function' ? source() : source;
-}
+/** The drift family's dependency source: fixed (tests, local runs) or built from the environment (Lambda). */
+export type DriftDependencySource = DependencySource<DriftDependencies>;

@@ -1,9 +1,20 @@
 /**
+ * Layer 1 of the three retry layers (docs/retries.md says which layer owns which failure).
+ *
  * Quota pacing for one region's IoT client. IoT control-plane quotas are per account, per region and
- * per API (aws-facts.md §5), so every operation gets its own token bucket at its default TPS, and a
- * call waits for a token instead of failing. A `ThrottlingException` backs off with full jitter and
- * halves that operation's rate, which then recovers linearly (AIMD), so a run configured above the true
- * bound settles at it. Transient 5xx get a few quick retries. The SDK's own retries are off
+ * per API (https://docs.aws.amazon.com/general/latest/gr/iot-core.html#throttling-limits), so every operation gets its own token bucket at its default TPS, and a
+ * call waits for a token instead of failing. A `ThrottlingException` is retried with full-jitter
+ * backoff. The rate of the throttled operation alone comes down only when throttles are repeated: more
+ * than `throttleFraction` of its answers within `windowMs` (at least `minThrottles` of them). A few
+ * scattered throttles (several Lambdas sharing an account's quota, a brief burst elsewhere) cost a retry,
+ * not the rate. The decrease is multiplicative by the share of answers that got through (at most a
+ * halving), so the rate lands near what the service served; it then recovers additively, quickly up to a
+ * small margin below the rate that was throttled, slowly above it, back to the configured rate (AIMD).
+ * Calls go a small headroom (2 %) below the configured rate, so arrival jitter is not throttled: that
+ * assumes IoT's throttling is a token bucket with about a second of burst, as the emulator models it
+ * (UNCONFIRMED: AWS documents the per-API rates, not the algorithm). Full-jitter backoff:
+ * https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/
+ * Transient 5xx get a few quick retries and never change the rate. The SDK's own retries are off
  * (`maxAttempts: 1`), so every attempt is paced and counted here.
  */
 import type { IoTClient } from '@aws-sdk/client-iot';
@@ -29,10 +40,23 @@ export interface QuotaOptions {
   throttleBackoff?: { baseMs?: number; capMs?: number; maxAttempts?: number };
   /** Quick retries of a transient failure (5xx, timeout, dropped connection). */
   transientRetries?: number;
-  /** Fraction of an operation's configured rate regained per second after a throttle halved it. */
+  /** Fraction of an operation's configured rate regained per second after a decrease (up to the margin). */
   recoveryPerSecond?: number;
-  /** Throttles within this long of a halving do not halve again (a burst of them is one signal). */
+  /** No second decrease within this long of one: its effect has to show in the answers first. */
   decreaseIntervalMs?: number;
+  /** The window over which an operation's answers are counted to decide on a decrease. */
+  windowMs?: number;
+  /** Share of throttled answers in the window above which the rate comes down (e.g. 0.25). */
+  throttleFraction?: number;
+  /** Throttles in the window needed before any decrease (a lone throttle is noise). */
+  minThrottles?: number;
+  /** After a decrease, fast recovery stops this fraction below the rate that was throttled. */
+  margin?: number;
+  /**
+   * Paces this fraction below the configured rate (e.g. 0.02), so the service's bucket keeps a few tokens
+   * for calls that arrive closer together than they were sent; at exactly the quota those are throttled.
+   */
+  headroom?: number;
   clock?: Partial<QuotaClock>;
   /** Which failures are throttling / transient; defaults to `classifyFailure` of `./errors`. */
   classify?: (error: unknown, operation: string) => FailureClass;
@@ -56,6 +80,8 @@ export interface QuotaMetrics {
   backoffWaitMs: number;
   /** The current rate of each operation used so far, in TPS (after AIMD). */
   currentTps: Record<string, number>;
+  /** Rate decreases, by operation. */
+  decreases: Record<string, number>;
 }
 
 const DEFAULTS = {
@@ -64,12 +90,34 @@ const DEFAULTS = {
   maxAttempts: 12,
   transientRetries: 3,
   transientCapMs: 1_000,
-  recoveryPerSecond: 0.05,
+  recoveryPerSecond: 0.1,
   decreaseIntervalMs: 1_000,
+  windowMs: 2_000,
+  throttleFraction: 0.25,
+  minThrottles: 3,
+  margin: 0.05,
+  headroom: 0.02,
 } as const;
 
 /** The lowest rate AIMD may bring an operation to, as a fraction of its configured rate. */
 const MIN_RATE_FRACTION = 1 / 32;
+
+/** Token arithmetic tolerance (floating point after a sleep of exactly the missing fraction). */
+const EPSILON = 1e-9;
+
+/** Above the post-decrease ceiling, recovery goes this many times slower (probing for more room). */
+const SLOW_RECOVERY_DIVISOR = 10;
+
+/** How a bucket adapts its rate to throttling (resolved options of the pacer). */
+interface Adaptation {
+  recoveryPerSecond: number;
+  decreaseIntervalMs: number;
+  windowMs: number;
+  throttleFraction: number;
+  minThrottles: number;
+  margin: number;
+  headroom: number;
+}
 
 const realClock: QuotaClock = {
   now: () => performance.now(),
@@ -78,8 +126,10 @@ const realClock: QuotaClock = {
 };
 
 /**
- * A token bucket whose capacity is about one second of tokens. Tokens may go negative: each caller
- * reserves one and waits for its turn, so concurrent callers queue fairly without polling.
+ * A token bucket whose capacity is about one second of tokens, with a FIFO queue of waiting callers.
+ * One pump hands out tokens at the current rate, so a rate that changes while calls wait (a decrease, a
+ * recovery) applies to the waiting calls at once, not only to later ones. Retries wait at the front: the
+ * page that issued them waits for its slowest call.
  */
 class TokenBucket {
   private rate: number;
@@ -87,47 +137,119 @@ class TokenBucket {
   private updatedAt: number;
   private adjustedAt: number;
   private decreasedAt = Number.NEGATIVE_INFINITY;
-  /** When the last queued reservation may go. */
-  private queuedUntil = Number.NEGATIVE_INFINITY;
+  private readonly waiting: (() => void)[] = [];
+  private pumping = false;
+  /** The highest rate paced: the configured one less the headroom. */
+  private readonly topRate: number;
+  /** Fast recovery stops here (a margin below the rate last throttled); slow above it. */
+  private ceiling: number;
+  /** Answers within the window: when each came and whether it was a throttle (oldest first). */
+  private answers: { at: number; throttled: boolean }[] = [];
+  /** Index of the oldest answer still in the window (the array is compacted now and then). */
+  private first = 0;
+  private throttlesInWindow = 0;
+  /** Number of decreases so far. */
+  decreases = 0;
 
   constructor(
     readonly configuredRate: number,
-    private readonly recoveryPerSecond: number,
-    private readonly decreaseIntervalMs: number,
-    now: number,
+    private readonly adaptation: Adaptation,
+    private readonly clock: QuotaClock,
   ) {
-    this.rate = configuredRate;
+    const now = clock.now();
+    this.topRate = configuredRate * (1 - adaptation.headroom);
+    this.rate = this.topRate;
+    this.ceiling = this.topRate;
     this.tokens = this.capacity();
     this.updatedAt = now;
     this.adjustedAt = now;
   }
 
-  /** Takes a token; returns how long to wait (ms) before using it. */
-  reserve(now: number): number {
-    this.recover(now);
-    this.refill(now);
-    this.tokens -= 1;
-    if (this.tokens >= 0) return 0;
-    // Queued calls go one interval after the previous queued one, at the current rate. Re-pricing the
-    // whole backlog at a changed rate (-tokens / rate) left an idle gap after a halving and sent calls
-    // over the quota after a recovery.
-    this.queuedUntil = Math.max(now, this.queuedUntil) + 1000 / this.rate;
-    return this.queuedUntil - now;
+  /** Calls waiting for a token. */
+  get queued(): number {
+    return this.waiting.length;
   }
 
-  /** Multiplicative decrease after a throttle, at most once per decrease interval. */
-  halve(now: number): void {
-    if (now - this.decreasedAt < this.decreaseIntervalMs) return;
-    this.decreasedAt = now;
+  /**
+   * Takes a token: returns undefined when one is free and nobody waits, else a promise that resolves
+   * when the call's turn comes (`first`: ahead of the others, for a retry).
+   */
+  acquire(first: boolean): Promise<void> | undefined {
+    this.update(this.clock.now());
+    if (this.waiting.length === 0 && this.tokens >= 1 - EPSILON) {
+      this.tokens -= 1;
+      return undefined;
+    }
+    return new Promise<void>((resolve) => {
+      if (first) this.waiting.unshift(resolve);
+      else this.waiting.push(resolve);
+      if (!this.pumping) void this.pump();
+    });
+  }
+
+  private async pump(): Promise<void> {
+    this.pumping = true;
+    try {
+      while (this.waiting.length > 0) {
+        this.update(this.clock.now());
+        if (this.tokens >= 1 - EPSILON) {
+          this.tokens -= 1;
+          this.waiting.shift()!();
+          continue;
+        }
+        await this.clock.sleep(((1 - this.tokens) / this.rate) * 1000);
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private update(now: number): void {
     this.recover(now);
     this.refill(now);
-    this.rate = Math.max(this.configuredRate * MIN_RATE_FRACTION, this.rate / 2);
-    this.tokens = Math.min(this.tokens, this.capacity());
+  }
+
+  /**
+   * Records one answer of the service. A throttle decreases the rate only when throttles are repeated:
+   * more than the threshold share of the window's answers, at least `minThrottles` of them, and no
+   * decrease within the decrease interval. Returns whether the rate came down.
+   */
+  record(now: number, throttled: boolean): boolean {
+    const a = this.adaptation;
+    this.answers.push({ at: now, throttled });
+    if (throttled) this.throttlesInWindow += 1;
+    while (this.first < this.answers.length && this.answers[this.first]!.at <= now - a.windowMs) {
+      if (this.answers[this.first]!.throttled) this.throttlesInWindow -= 1;
+      this.first += 1;
+    }
+    if (this.first > 1024 && this.first * 2 > this.answers.length) {
+      this.answers = this.answers.slice(this.first);
+      this.first = 0;
+    }
+    if (!throttled || now - this.decreasedAt < a.decreaseIntervalMs) return false;
+    const share = this.throttlesInWindow / (this.answers.length - this.first);
+    if (this.throttlesInWindow < a.minThrottles || share <= a.throttleFraction) return false;
+    this.decrease(now, Math.max(0.5, 1 - share));
+    return true;
   }
 
   currentRate(now: number): number {
     this.recover(now);
     return this.rate;
+  }
+
+  /** Multiplicative decrease; the window starts afresh so the next decision sees the new rate only. */
+  private decrease(now: number, factor: number): void {
+    this.decreasedAt = now;
+    this.decreases += 1;
+    this.recover(now);
+    this.refill(now);
+    this.ceiling = Math.max(this.configuredRate * MIN_RATE_FRACTION, this.rate * (1 - this.adaptation.margin));
+    this.rate = Math.max(this.configuredRate * MIN_RATE_FRACTION, this.rate * factor);
+    this.tokens = Math.min(this.tokens, this.capacity());
+    this.answers = [];
+    this.first = 0;
+    this.throttlesInWindow = 0;
   }
 
   private capacity(): number {
@@ -140,14 +262,22 @@ class TokenBucket {
     this.updatedAt = now;
   }
 
-  /** Additive increase: the rate climbs back linearly towards the configured one. */
+  /** Additive increase: quickly up to the ceiling, then slowly back to the configured rate. */
   private recover(now: number): void {
     const elapsedMs = Math.max(0, now - this.adjustedAt);
     this.adjustedAt = now;
-    if (this.rate >= this.configuredRate) return;
+    if (this.rate >= this.topRate) return;
     // Refill at the old rate up to now before the rate changes, so the change is not retroactive.
     this.refill(now);
-    this.rate = Math.min(this.configuredRate, this.rate + (elapsedMs / 1000) * this.recoveryPerSecond * this.configuredRate);
+    const step = this.adaptation.recoveryPerSecond * this.configuredRate;
+    let seconds = elapsedMs / 1000;
+    if (this.rate < this.ceiling) {
+      const fast = Math.min(seconds, (this.ceiling - this.rate) / step);
+      this.rate += fast * step;
+      seconds -= fast;
+    }
+    if (step > 0) this.rate = Math.min(this.topRate, this.rate + (seconds * step) / SLOW_RECOVERY_DIVISOR);
+    if (this.rate >= this.topRate) this.ceiling = this.topRate;
   }
 }
 
@@ -168,8 +298,7 @@ export class QuotaPacer {
   private readonly capMs: number;
   private readonly maxAttempts: number;
   private readonly transientRetries: number;
-  private readonly recoveryPerSecond: number;
-  private readonly decreaseIntervalMs: number;
+  private readonly adaptation: Adaptation;
   private readonly classify: (error: unknown, operation: string) => FailureClass;
   private readonly counters = {
     calls: {} as Record<string, number>,
@@ -188,8 +317,15 @@ export class QuotaPacer {
     this.capMs = options.throttleBackoff?.capMs ?? DEFAULTS.capMs;
     this.maxAttempts = Math.max(1, options.throttleBackoff?.maxAttempts ?? DEFAULTS.maxAttempts);
     this.transientRetries = Math.max(0, options.transientRetries ?? DEFAULTS.transientRetries);
-    this.recoveryPerSecond = options.recoveryPerSecond ?? DEFAULTS.recoveryPerSecond;
-    this.decreaseIntervalMs = options.decreaseIntervalMs ?? DEFAULTS.decreaseIntervalMs;
+    this.adaptation = {
+      recoveryPerSecond: Math.max(0, options.recoveryPerSecond ?? DEFAULTS.recoveryPerSecond),
+      decreaseIntervalMs: options.decreaseIntervalMs ?? DEFAULTS.decreaseIntervalMs,
+      windowMs: options.windowMs ?? DEFAULTS.windowMs,
+      throttleFraction: options.throttleFraction ?? DEFAULTS.throttleFraction,
+      minThrottles: Math.max(1, options.minThrottles ?? DEFAULTS.minThrottles),
+      margin: Math.min(0.5, Math.max(0, options.margin ?? DEFAULTS.margin)),
+      headroom: Math.min(0.5, Math.max(0, options.headroom ?? DEFAULTS.headroom)),
+    };
     this.classify = options.classify ?? classifyFailure;
   }
 
@@ -200,6 +336,13 @@ export class QuotaPacer {
     return Number.isFinite(tps) && tps > 0 ? tps : 0;
   }
 
+  /** Calls waiting for a token, by operation (those with any). */
+  queued(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [operation, bucket] of this.buckets) if (bucket && bucket.queued > 0) out[operation] = bucket.queued;
+    return out;
+  }
+
   /**
    * Runs `attempt` for `operation`: waits for a token before every try, backs off on throttling (up to
    * the attempt budget) and retries transient failures a few times; then rethrows the last error as is.
@@ -208,16 +351,18 @@ export class QuotaPacer {
     let throttles = 0;
     let transients = 0;
     for (;;) {
-      await this.acquire(operation);
+      await this.acquire(operation, throttles + transients > 0);
       increment(this.counters.calls, operation);
+      let result: T;
       try {
-        return await attempt();
+        result = await attempt();
       } catch (error) {
         const kind = this.classify(error, operation);
+        // Every answer counts in the throttle share: a not-found or a 5xx is an answer the quota let through.
+        this.bucketFor(operation)?.record(this.clock.now(), kind === 'throttle');
         let delayMs: number;
         if (kind === 'throttle') {
           increment(this.counters.throttles, operation);
-          this.bucketFor(operation)?.halve(this.clock.now());
           throttles += 1;
           if (throttles + transients >= this.maxAttempts) throw error;
           delayMs = this.fullJitter(throttles - 1, this.capMs);
@@ -234,7 +379,10 @@ export class QuotaPacer {
           this.counters.backoffWaitMs += delayMs;
           await this.clock.sleep(delayMs);
         }
+        continue;
       }
+      this.bucketFor(operation)?.record(this.clock.now(), false);
+      return result;
     }
   }
 
@@ -242,8 +390,10 @@ export class QuotaPacer {
   metrics(): QuotaMetrics {
     const now = this.clock.now();
     const currentTps: Record<string, number> = {};
+    const decreases: Record<string, number> = {};
     for (const [operation, bucket] of this.buckets) {
       if (bucket) currentTps[operation] = bucket.currentRate(now);
+      if (bucket?.decreases) decreases[operation] = bucket.decreases;
     }
     return {
       calls: { ...this.counters.calls },
@@ -254,6 +404,7 @@ export class QuotaPacer {
       pacingWaitMs: this.counters.pacingWaitMs,
       backoffWaitMs: this.counters.backoffWaitMs,
       currentTps,
+      decreases,
     };
   }
 
@@ -263,21 +414,19 @@ export class QuotaPacer {
     return this.clock.random() * ceiling;
   }
 
-  private async acquire(operation: string): Promise<void> {
-    const bucket = this.bucketFor(operation);
-    if (!bucket) return;
-    const waitMs = bucket.reserve(this.clock.now());
-    if (waitMs > 0) {
-      this.counters.pacingWaitMs += waitMs;
-      await this.clock.sleep(waitMs);
-    }
+  private async acquire(operation: string, retry: boolean): Promise<void> {
+    const since = this.clock.now();
+    const turn = this.bucketFor(operation)?.acquire(retry);
+    if (!turn) return;
+    await turn;
+    this.counters.pacingWaitMs += this.clock.now() - since;
   }
 
   private bucketFor(operation: string): TokenBucket | undefined {
     let bucket = this.buckets.get(operation);
     if (bucket === undefined) {
       const tps = this.configuredTps(operation);
-      bucket = tps > 0 ? new TokenBucket(tps, this.recoveryPerSecond, this.decreaseIntervalMs, this.clock.now()) : null;
+      bucket = tps > 0 ? new TokenBucket(tps, this.adaptation, this.clock) : null;
       this.buckets.set(operation, bucket);
     }
     return bucket ?? undefined;

@@ -182,3 +182,9 @@ export interface RegistryWriter {
 
 /** One region's registry, read and written through one paced client. */
 export interface Registry extends RegistryReader, RegistryWriter {}
+
+/** The target region: read to compare, written to converge. */
+export interface SyncTarget {
+  reader: RegistryReader;
+  writer: RegistryWriter;
+}

@@ -3,23 +3,16 @@
  * `reconcile` converges the whole fleet in process, page by page (see `./reconcile`). Both read, diff,
  * plan and apply; a target that already matches gets no write call at all.
  */
-import type { RegistryReader, RegistryWriter, ThingFilter } from './port';
+import type { RegistryReader, SyncTarget } from './port';
 import { diff, type Difference } from './diff';
 import { accountRewrite } from './policy-document';
 import { plan, type Plan } from './plan';
-import { apply, summarise, type ApplyResult, type KindSummary, type Outcome } from './apply';
-import { RegistrySyncError } from './errors';
-import { initialCursor, parseSettings } from './reconcile/settings';
-import { runReconcile } from './reconcile/run';
+import { apply, type ApplyResult, type KindSummary, type Outcome } from './apply';
 import { silentLogger, type Logger } from './logger';
 import { DEFAULT_DELETE_MODE, type DeleteMode, type MassDeleteSettings } from './safety';
 import { mergeSnapshots, readResources, refKey, supportingRefs, uniqueRefs, type ResourceRef } from './scope';
 
-/** The target region: read to compare, written to converge. */
-export interface SyncTarget {
-  reader: RegistryReader;
-  writer: RegistryWriter;
-}
+export type { SyncTarget } from './port';
 
 /** Options shared by both entry points. */
 export interface SyncOptions {
@@ -47,13 +40,15 @@ export interface SyncResult {
   totals: KindSummary;
 }
 
-const NOTHING_APPLIED: Pick<SyncResult, 'outcomes' | 'summary' | 'totals'> = {
+/** What a sync that applied nothing reports. */
+export const NOTHING_APPLIED: Pick<SyncResult, 'outcomes' | 'summary' | 'totals'> = {
   outcomes: [],
   summary: {},
   totals: { created: 0, updated: 0, deleted: 0, skipped: 0, failed: 0 },
 };
 
-function regionsOf(source: RegistryReader, target: SyncTarget, options: SyncOptions) {
+/** The regions (and accounts) diff and plan rewrite policy ARNs between. */
+export function regionsOf(source: RegistryReader, target: SyncTarget, options: SyncOptions) {
   return {
     sourceRegion: options.sourceRegion ?? source.region,
     targetRegion: options.targetRegion ?? target.reader.region,
@@ -103,63 +98,4 @@ export async function syncResources(
   const p = planFor(differences, source, target, options, options.targetThingCount);
   const applied = await applyIfNeeded(p, target, options, logger);
   return { differences, plan: p, ...applied };
-}
-
-/** Options of {@link reconcile}. */
-export interface ReconcileOptions extends SyncOptions {
-  /** Only the matching things and what is reachable from them. */
-  thingFilter?: ThingFilter;
-  /** Only the direct members of this static group (with `thingFilter.namePrefix` at most). */
-  thingGroup?: string;
-  /** Diff and plan, but write nothing. */
-  dryRun?: boolean;
-}
-
-/** What a reconcile found and did (`outcomes` empty on a dry run). */
-export interface ReconcileResult extends SyncResult {
-  dryRun: boolean;
-}
-
-/**
- * Converges the whole fleet (or the filtered part of it) in process and returns every difference,
- * operation and outcome: the streaming reconcile of `./reconcile` (page by page, both registries never
- * held whole) with its details collected, for small fleets and tests. Large fleets use `runReconcile`
- * directly, which keeps counts only. The mass-delete limit is based on the target's thing count
- * (counted before any write, or `targetThingCount`).
- */
-export async function reconcile(source: RegistryReader, target: SyncTarget, options: ReconcileOptions = {}): Promise<ReconcileResult> {
-  const logger = options.logger ?? silentLogger;
-  const f = options.thingFilter ?? {};
-  const settings = parseSettings({
-    scope: {
-      ...(f.namePrefix === undefined ? {} : { thingPrefix: f.namePrefix }),
-      ...(f.thingTypeName === undefined ? {} : { thingType: f.thingTypeName }),
-      ...(f.attribute === undefined ? {} : { attribute: f.attribute }),
-      ...(options.thingGroup === undefined ? {} : { thingGroup: options.thingGroup }),
-    },
-    deleteMode: options.deleteMode ?? DEFAULT_DELETE_MODE,
-    allowMassDelete: options.allowMassDelete ?? false,
-    dryRun: options.dryRun ?? false,
-    ...(options.massDelete === undefined ? {} : { massDelete: options.massDelete }),
-  });
-  let cursor = initialCursor(settings);
-  if (options.targetThingCount !== undefined && cursor.stage === 'count') cursor = { ...cursor, stage: 'globals', targetThingCount: options.targetThingCount };
-  const run = await runReconcile(source, target, settings, {
-    cursor,
-    collectDetails: true,
-    logger,
-    ...regionsOf(source, target, options),
-    ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
-  });
-  if (run.error) throw new RegistrySyncError(`reconcile interrupted: ${run.error.name}: ${run.error.message} (resume token ${run.token})`);
-  const details = run.details!;
-  const p: Plan = {
-    operations: details.operations,
-    skipped: details.skipped,
-    invalid: details.invalid,
-    ...(run.totals.refused ? { refused: run.totals.refused } : {}),
-  };
-  logger.info('reconcile done', { differences: details.differences.length, operations: p.operations.length, dryRun: settings.dryRun });
-  if (settings.dryRun) return { differences: details.differences, plan: p, ...NOTHING_APPLIED, dryRun: true };
-  return { differences: details.differences, plan: p, outcomes: details.outcomes, ...summarise(details.outcomes), dryRun: false };
 }

@@ -31,8 +31,9 @@ const throttle = (): ThrottlingException => new ThrottlingException({ message: '
 const internal = (): InternalFailureException =>
   new InternalFailureException({ message: 'boom', $metadata: { httpStatusCode: 500 } });
 
+/** A pacer on the fake clock, without headroom (so rates are round) unless the test sets one. */
 function pacer(clock: ReturnType<typeof fakeClock>, options: Omit<QuotaOptions, 'clock'> = {}): QuotaPacer {
-  return new QuotaPacer({ ...options, clock });
+  return new QuotaPacer({ headroom: 0, ...options, clock });
 }
 
 /** An attempt that fails with the given errors in turn, then answers `ok`. */
@@ -58,6 +59,17 @@ describe('QuotaPacer', () => {
     expect(clock.sleeps).toHaveLength(20);
     expect(quota.metrics().calls.ListThings).toBe(30);
     expect(quota.metrics().pacingWaitMs).toBeCloseTo(2000, 6);
+  });
+
+  it('paces a headroom below the configured rate by default (2 %), so arrival jitter finds tokens left', async () => {
+    const clock = fakeClock();
+    const quota = new QuotaPacer({ clock });
+
+    for (let i = 0; i < 59; i += 1) await quota.run('ListThings', async () => i);
+
+    // 9.8 tokens of burst, then 9.8 per second: the 59th call goes at (59 - 9.8) / 9.8 s.
+    expect(quota.metrics().currentTps.ListThings).toBeCloseTo(9.8, 6);
+    expect(clock.now()).toBeCloseTo(((59 - 9.8) / 9.8) * 1000, 3);
   });
 
   it('lets concurrent callers through no faster than the rate', async () => {
@@ -146,36 +158,128 @@ describe('QuotaPacer', () => {
     expect(quota.metrics().throttles.ListThings).toBe(12);
   });
 
-  it('halves the rate of a throttled operation and recovers it linearly (AIMD)', async () => {
-    // random() = 0: no backoff time passes, so only the halvings change the rate.
+  it('keeps the rate through scattered throttles: 10 % of the answers cost retries, not the rate', async () => {
     const clock = fakeClock(() => 0);
-    const quota = pacer(clock, { recoveryPerSecond: 0.05 });
+    const quota = pacer(clock);
 
+    // Every 10th call is throttled once: 220 attempts at 10 TPS after 10 tokens of burst.
+    for (let i = 0; i < 200; i += 1) await quota.run('ListThings', failingThen(i % 10 === 9 ? [throttle()] : []));
+
+    expect(quota.metrics()).toMatchObject({ throttles: { ListThings: 20 }, calls: { ListThings: 220 }, decreases: {} });
+    expect(quota.metrics().currentTps.ListThings).toBe(10);
+    expect(clock.now()).toBeCloseTo(21_000, 3);
+  });
+
+  it('comes down on repeated throttles by the share that got through (at most half), once per interval', async () => {
+    const clock = fakeClock(() => 0);
+    const quota = pacer(clock, { recoveryPerSecond: 0 });
+
+    // Two throttles are not enough (minThrottles 3); the third, with 3 of 3 answers throttled, halves.
+    await quota.run('ListThings', failingThen([throttle(), throttle()]));
+    expect(quota.metrics().currentTps.ListThings).toBe(10);
     await quota.run('ListThings', failingThen([throttle()]));
     expect(quota.metrics().currentTps.ListThings).toBeCloseTo(5, 6);
-    // A second throttle within the decrease interval is the same signal: no second halving.
-    await quota.run('ListThings', failingThen([throttle()]));
+    expect(quota.metrics().decreases).toEqual({ ListThings: 1 });
+
+    // More throttles within the decrease interval: the decrease's effect cannot show yet.
+    await quota.run('ListThings', failingThen([throttle(), throttle(), throttle()]));
     expect(quota.metrics().currentTps.ListThings).toBeCloseTo(5, 6);
 
-    await clock.sleep(4000);
-    // 0.05 × 10 TPS regained per second.
-    expect(quota.metrics().currentTps.ListThings).toBeCloseTo(7, 6);
-    await quota.run('ListThings', failingThen([throttle()]));
+    // Once those answers left the 2 s window: 7 answers, then 3 throttles (30 % of 10): × 0.7.
+    await clock.sleep(2500);
+    for (let i = 0; i < 7; i += 1) await quota.run('ListThings', async () => i);
+    await quota.run('ListThings', failingThen([throttle(), throttle(), throttle()]));
     expect(quota.metrics().currentTps.ListThings).toBeCloseTo(3.5, 6);
+    expect(quota.metrics().decreases).toEqual({ ListThings: 2 });
+  });
+
+  it('counts error answers (not found, 5xx) as answers the quota let through, not as throttles', async () => {
+    const clock = fakeClock(() => 0);
+    const quota = pacer(clock);
+    const notFound = () => new ResourceNotFoundException({ message: 'no', $metadata: {} });
+
+    // 29 answers: 9 not-found, 8 × (5xx, ok), 3 throttles and an ok: 3 throttles of 29 (10 %).
+    for (let i = 0; i < 9; i += 1) await quota.run('GetPolicy', failingThen([notFound()])).catch(() => undefined);
+    for (let i = 0; i < 8; i += 1) await quota.run('GetPolicy', failingThen([internal()]));
+    await quota.run('GetPolicy', failingThen([throttle(), throttle(), throttle()]));
+
+    expect(quota.metrics().decreases).toEqual({});
+    expect(quota.metrics().currentTps.GetPolicy).toBe(10);
+  });
+
+  it('throttles of one operation leave the others at their rate', async () => {
+    const clock = fakeClock(() => 0);
+    const quota = pacer(clock);
+
+    await quota.run('ListThings', async () => 'warm');
+    await quota.run('DescribeCertificate', failingThen([throttle(), throttle(), throttle(), throttle()]));
+
+    expect(quota.metrics().currentTps).toEqual({ ListThings: 10, DescribeCertificate: 5 });
+  });
+
+  it('recovers quickly to a margin below the rate that was throttled, then slowly to the configured rate', async () => {
+    const clock = fakeClock(() => 0);
+    const quota = pacer(clock, { recoveryPerSecond: 0.1, margin: 0.05 });
+
+    await quota.run('ListThings', failingThen([throttle(), throttle(), throttle()]));
+    expect(quota.metrics().currentTps.ListThings).toBeCloseTo(5, 6);
+
+    await clock.sleep(2000);
+    // 0.1 × 10 TPS regained per second up to 9.5 (5 % below the throttled 10 TPS)...
+    expect(quota.metrics().currentTps.ListThings).toBeCloseTo(7, 6);
+    await clock.sleep(2500);
+    expect(quota.metrics().currentTps.ListThings).toBeCloseTo(9.5, 6);
+    // ...then ten times slower.
+    await clock.sleep(2500);
+    expect(quota.metrics().currentTps.ListThings).toBeCloseTo(9.75, 6);
     await clock.sleep(60_000);
     expect(quota.metrics().currentTps.ListThings).toBe(10);
   });
 
-  it('paces more slowly after a throttle', async () => {
-    const clock = fakeClock(() => 0);
-    const quota = pacer(clock, { recoveryPerSecond: 0 });
-    await quota.run('DescribeCertificate', failingThen([throttle()]));
-    const before = clock.now();
+  it('paces the waiting calls at the new rate as soon as it changes, and lets a retry go first', async () => {
+    jest.useFakeTimers();
+    try {
+      const quota = new QuotaPacer({
+        headroom: 0,
+        recoveryPerSecond: 0,
+        clock: { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)), random: () => 0 },
+      });
+      const start = Date.now();
+      const order: string[] = [];
+      const startedAt: number[] = [];
+      // Three calls take burst tokens and are throttled: 3 of 3 answers, the rate halves to 5 TPS.
+      const retried = Array.from({ length: 3 }, (_, i) => {
+        let tried = false;
+        return quota.run('DescribeCertificate', async () => {
+          if (!tried) {
+            tried = true;
+            throw throttle();
+          }
+          startedAt.push(Date.now() - start);
+          order.push(`retry-${i}`);
+        });
+      });
+      // 7 more go on the burst; 20 wait. The retries go ahead of those 20.
+      const calls = Array.from({ length: 27 }, (_, i) =>
+        quota.run('DescribeCertificate', async () => {
+          startedAt.push(Date.now() - start);
+          order.push(`call-${i}`);
+        }),
+      );
+      await jest.advanceTimersByTimeAsync(10_000);
+      await Promise.all([...retried, ...calls]);
 
-    for (let i = 0; i < 15; i += 1) await quota.run('DescribeCertificate', async () => i);
-
-    // At 5 TPS with 5 tokens of burst left at most: 15 calls need at least 2 s.
-    expect(clock.now() - before).toBeGreaterThanOrEqual(1999);
+      expect(quota.metrics().currentTps.DescribeCertificate).toBeCloseTo(5, 6);
+      expect(quota.metrics().calls.DescribeCertificate).toBe(33);
+      expect(order.slice(7, 10).sort()).toEqual(['retry-0', 'retry-1', 'retry-2']);
+      startedAt.sort((a, b) => a - b);
+      // The burst held 10 tokens, capped to 5 by the halving: 23 waiting attempts at 5 TPS.
+      expect(startedAt[29]).toBeGreaterThanOrEqual(3800);
+      // and no slower than 5 TPS either: the last waits at most 23 / 5 s.
+      expect(startedAt[29]).toBeLessThanOrEqual(4601);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('retries a transient failure three times quickly, then rethrows it', async () => {
@@ -281,7 +385,7 @@ describe('attachQuotaPacer', () => {
     ]);
     const client = clientWith(handler);
     const clock = fakeClock();
-    const quota = new QuotaPacer({ overrides: { ListThings: 1 }, clock });
+    const quota = new QuotaPacer({ overrides: { ListThings: 1 }, headroom: 0, clock });
     attachQuotaPacer(client, quota);
 
     const names: string[] = [];

@@ -1,6 +1,7 @@
 import { diff } from '../../lib/core/diff';
 import { readAll, type ResourceRef } from '../../lib/core/scope';
-import { reconcile, syncResources } from '../../lib/core/sync';
+import { syncResources } from '../../lib/core/sync';
+import { reconcile } from '../../lib/core/reconcile/in-process';
 import { changeStages, refExists } from '../../lib/core/scope';
 import { selfSignedCertificate } from '../../lib/local/certificates';
 import { InMemoryRegistry } from '../support/in-memory-registry';

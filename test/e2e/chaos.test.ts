@@ -8,7 +8,7 @@ import type { IotRegistry } from '../../lib/aws/iot-registry';
 import { silentLogger } from '../../lib/core/logger';
 import { diff } from '../../lib/core/diff';
 import { readAll } from '../../lib/core/scope';
-import { reconcile } from '../../lib/core/sync';
+import { reconcile } from '../../lib/core/reconcile/in-process';
 import { mapWithConcurrency } from '../../lib/core/concurrency';
 import { startEmulator, type RunningEmulator } from '../../lib/local/emulator';
 import { LocalEventBus } from '../../lib/local/event-bus';

@@ -5,7 +5,7 @@ import { CanarySecretSchema, provisionCanaryIdentity, type SecretStore } from '.
 import { registryPair } from '../../lib/aws/clients';
 import { parseMqttEndpoint } from '../../lib/aws/mqtt-device';
 import { canaryMetricDimensions, canaryTopic } from '../../lib/core/failover';
-import { reconcile } from '../../lib/core/sync';
+import { reconcile } from '../../lib/core/reconcile/in-process';
 import type { RunningEmulator } from '../../lib/local/emulator';
 import { canaryMetrics, runCanary, type CanaryOutcome } from '../../lambdas/failover-canary';
 import { deviceCanaryConnector } from '../../lambdas/runtime/canary-connector';

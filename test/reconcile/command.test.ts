@@ -10,10 +10,10 @@ import { silentLogger } from '../../lib/core/logger';
 import { emptyTotals, encodeCursor, initialCursor, parseSettings } from '../../lib/core/reconcile';
 import { startEmulator, type RunningEmulator } from '../../lib/local/emulator';
 import { runReconcileCommand, type ReconcileCommandIo, type ReconcileCommandOptions } from '../../bin/commands/reconcile';
+import { ACCOUNT } from '../support/constants';
 
 const SOURCE = 'us-east-1';
 const TARGET = 'eu-west-1';
-const ACCOUNT = '123456789012';
 const ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:reconcile';
 
 let emulator: RunningEmulator;
@@ -51,6 +51,16 @@ async function command(options: Partial<ReconcileCommandOptions>, io: Partial<Re
 
 describe('reconcile command, in process', () => {
   beforeEach(() => emulator.reset(TARGET));
+
+  it('streams into an empty target and reads through the lists first on the re-run', async () => {
+    const first = await command({});
+    expect(first.code).toBe(0);
+    expect(first.json()).toMatchObject({ mode: 'in-process', readPath: 'stream', done: true });
+
+    const rerun = await command({});
+    expect(rerun.code).toBe(0);
+    expect(rerun.json()).toMatchObject({ mode: 'in-process', readPath: 'lists-first', done: true, things: 5, totals: { created: 0, updated: 0, failed: 0 } });
+  });
 
   it('exits 2 on a dry run with work to do, 0 once converged, 0 on a dry run with nothing left', async () => {
     const dry = await command({ dryRun: true });

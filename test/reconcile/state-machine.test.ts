@@ -16,13 +16,13 @@ import { startEmulator, type RunningEmulator } from '../../lib/local/emulator';
 import { buildFleet, deviceName } from '../../lib/local/fleet';
 import { LocalReconcileRunner } from '../../lib/local/reconcile-runner';
 import { STATE_MACHINE_DIR } from '../../lib/local/state-machine';
-import { RECONCILE_PAGE_CONCURRENCY, type ReconcileDependencies } from '../../lambdas/reconcile-dependencies';
+import { RECONCILE_PAGE_CONCURRENCY, type ReconcileDependencies } from '../../lambdas/runtime/reconcile-dependencies';
 import { perRoleDependencies, taskRolesFor } from '../../lib/local/iam';
 import { synthesizedTemplate } from '../support/synthesized-template';
+import { ACCOUNT } from '../support/constants';
 
 const SOURCE = 'us-east-1';
 const TARGET = 'eu-west-1';
-const ACCOUNT = '123456789012';
 const DEVICES = 14;
 
 let emulator: RunningEmulator;

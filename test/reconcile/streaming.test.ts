@@ -11,7 +11,7 @@ import {
 } from '../../lib/core/reconcile';
 import { InMemoryRegistry } from '../support/in-memory-registry';
 import { selfSignedCertificate } from '../../lib/local/certificates';
-import { buildFleet, registries, SOURCE_REGION, TARGET_REGION } from '../core/fleet';
+import { buildReferenceFleet as buildFleet, registries, SOURCE_REGION, TARGET_REGION } from '../support/reference-fleet';
 
 const regions = { sourceRegion: SOURCE_REGION, targetRegion: TARGET_REGION };
 const side = (r: InMemoryRegistry) => ({ reader: r, writer: r });

@@ -1,7 +1,7 @@
 /** A generated fleet in the emulator's source region, reconciled into the target: the starting point of the end-to-end drift tests. */
 import { createIotRegistry } from '../../lib/aws/clients';
 import type { IotRegistry } from '../../lib/aws/iot-registry';
-import { reconcile } from '../../lib/core/sync';
+import { reconcile } from '../../lib/core/reconcile/in-process';
 import { silentLogger } from '../../lib/core/logger';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../lib/local/emulator';
 import { buildFleet, type Fleet } from '../../lib/local/fleet';

@@ -12,10 +12,9 @@ import { RERUNNABLE_ERROR_NAMES } from '../errors';
 import { mapWithConcurrency } from '../concurrency';
 import { silentLogger, type Logger } from '../logger';
 import { emptySnapshot, type PolicyTarget, type RegistrySnapshot, type Thing } from '../model';
-import type { Page, RegistryReader } from '../port';
+import type { Page, RegistryReader, SyncTarget } from '../port';
 import { massDeleteLimit, type DeleteMode } from '../safety';
-import { mergeSnapshots, readResources, supportingRefs, uniqueRefs, type ResourceRef } from '../scope';
-import type { SyncTarget } from '../sync';
+import { mergeSnapshots, readResources, refKey, supportingRefs, uniqueRefs, type ResourceRef } from '../scope';
 import type { DifferenceKind } from '../keys';
 import {
   addTotals,
@@ -69,6 +68,12 @@ export interface RunContext {
   details?: ReconcileDetails;
   /** Listings without tokens (certificates, policies), kept open across units in one process. */
   listings: Map<string, OpenListing<unknown>>;
+  /**
+   * Both regions' reads of a thing type or CA certificate, once per run: a thing's diff needs them as
+   * context only (the `globals` stage converged them before the first thing), so each is read once, not
+   * once per thing.
+   */
+  contextReads: Map<string, Promise<[RegistrySnapshot, RegistrySnapshot]>>;
 }
 
 /** Options of {@link createRunContext}. */
@@ -94,6 +99,7 @@ export function createRunContext(source: RegistryReader, target: SyncTarget, set
     policies: undefined as unknown as PolicyConvergence,
     seenCertificates: new Set(),
     listings: new Map(),
+    contextReads: new Map(),
     ...(options.collectDetails ? { details: { differences: [], operations: [], skipped: [], invalid: [], outcomes: [] } } : {}),
   };
   ctx.policies = new PolicyConvergence(ctx);
@@ -288,18 +294,36 @@ export function inScope(thing: Thing, scope: ReconcileScope): boolean {
   );
 }
 
+/** The context refs (thing types, CA certificates) read once per run and shared by every thing. */
+async function readContext(ctx: RunContext, refs: ResourceRef[]): Promise<[RegistrySnapshot, RegistrySnapshot]> {
+  const reads = refs.map((ref) => {
+    const key = refKey(ref);
+    let pending = ctx.contextReads.get(key);
+    if (pending === undefined) {
+      pending = readBoth(ctx, [ref]);
+      ctx.contextReads.set(key, pending);
+      // A failed read is forgotten so the page's re-run reads it again.
+      pending.catch(() => ctx.contextReads.delete(key));
+    }
+    return pending;
+  });
+  const both = await Promise.all(reads);
+  return [mergeSnapshots(...both.map((b) => b[0])), mergeSnapshots(...both.map((b) => b[1]))];
+}
+
 /**
  * One page of things, converged with everything they reach: in both regions, each thing with its
  * static groups and principals, then its certificates with their attached policies, then those
  * policies (once per run, see {@link PolicyConvergence}); then, for the diff's context only (globals
- * are the `globals` stage's), the things' types and the certificates' CAs. Each thing's reads form
- * their own chain, so a thing whose principals are listed goes on to its certificates at once: with
- * pages in flight, every per-device API has calls queued all the time, instead of all pages waiting
- * at the same step. Deletes of top-level resources never happen here.
+ * are the `globals` stage's), the things' types and the certificates' CAs (once per run). Each thing
+ * forms its own chain of reads, diff, plan and writes, so a thing whose reads are done is written at
+ * once while others are still being read: every per-device API, read or write, has calls queued all the
+ * time, even with a single page in flight. A certificate two things share is registered by both
+ * chains; registering an existing certificate with the same ID counts as done (the adapter), as it
+ * already did across pages. Deletes of top-level resources never happen here.
  */
 export async function reconcileThingPage(ctx: RunContext, names: readonly string[]): Promise<UnitReport> {
-  const policies = emptyReport();
-  const chains = await Promise.all(
+  const reports = await Promise.all(
     names.map(async (name) => {
       const [s1, t1] = await readBoth(ctx, [
         { kind: 'thing', name },
@@ -311,30 +335,35 @@ export async function reconcileThingPage(ctx: RunContext, names: readonly string
         certIds.flatMap((id): ResourceRef[] => [{ kind: 'certificate', certificateId: id }, { kind: 'policyAttachments', target: certTarget(id) }]),
       );
       for (const c of s2.certificates) ctx.seenCertificates.add(c.certificateId);
-      addReport(policies, await ctx.policies.ensure([...s2.policyAttachments, ...t2.policyAttachments].map((a) => a.policyName)));
-      return [mergeSnapshots(s1, s2), mergeSnapshots(t1, t2)] as const;
+      const policies = await ctx.policies.ensure([...s2.policyAttachments, ...t2.policyAttachments].map((a) => a.policyName));
+      const source = mergeSnapshots(s1, s2);
+      const target = mergeSnapshots(t1, t2);
+      const [s3, t3] = await readContext(
+        ctx,
+        uniqueRefs([
+          ...source.things.flatMap((t): ResourceRef[] => (t.thingTypeName === undefined ? [] : [{ kind: 'thingType', name: t.thingTypeName }])),
+          ...source.certificates.flatMap((c): ResourceRef[] => (c.caCertificateId === undefined ? [] : [{ kind: 'caCertificate', certificateId: c.caCertificateId }])),
+        ]),
+      );
+      const report = await converge(ctx, mergeSnapshots(source, s3), mergeSnapshots(target, t3), {
+        deleteMode: 'retain',
+        keep: (d) => !GLOBAL_KINDS.has(d.kind),
+        // Undeprecating around an association is kept; deprecating again waits for the `final` stage, so
+        // concurrent things never deprecate a type another thing is still associating.
+        drop: (op) => op.type === 'setThingTypeDeprecated' && op.deprecated,
+      });
+      return addReport(report, policies);
     }),
   );
-  const source = mergeSnapshots(...chains.map((c) => c[0]));
-  const target = mergeSnapshots(...chains.map((c) => c[1]));
-  const context = uniqueRefs([
-    ...source.things.flatMap((t): ResourceRef[] => (t.thingTypeName === undefined ? [] : [{ kind: 'thingType', name: t.thingTypeName }])),
-    ...source.certificates.flatMap((c): ResourceRef[] => (c.caCertificateId === undefined ? [] : [{ kind: 'caCertificate', certificateId: c.caCertificateId }])),
-  ]);
-  const [s3, t3] = await readBoth(ctx, context);
-  const report = await converge(ctx, mergeSnapshots(source, s3), mergeSnapshots(target, t3), {
-    deleteMode: 'retain',
-    keep: (d) => !GLOBAL_KINDS.has(d.kind),
-    // Undeprecating around an association is kept; deprecating again waits for the `final` stage, so
-    // concurrent pages never deprecate a type another page is still associating.
-    drop: (op) => op.type === 'setThingTypeDeprecated' && op.deprecated,
-  });
+  const report = reports.reduce(addReport, emptyReport());
   report.totals.things = names.length;
   report.totals.pages = 1;
-  return addReport(report, policies);
+  return report;
 }
 
 /**
+ * Layer 2 of the three retry layers: owns state races (docs/retries.md).
+ *
  * Runs a unit up to `attempts` times while its failures are re-runnable (state-based: a re-run only
  * does what is still missing); a re-runnable error thrown by a read is retried the same way, and
  * rethrown after the last attempt. Writes of every attempt count; failures and skips only of the last.
@@ -368,7 +397,7 @@ export async function withReruns(attempts: number, unit: () => Promise<UnitRepor
 }
 
 /** Converges arbitrary refs in both regions (the extras, the unattached), with what their sync needs. */
-async function convergeRefs(ctx: RunContext, refs: ResourceRef[], deleteMode: DeleteMode): Promise<UnitReport> {
+export async function convergeRefs(ctx: RunContext, refs: ResourceRef[], deleteMode: DeleteMode): Promise<UnitReport> {
   const scope = uniqueRefs(refs);
   let [s, t] = await readBoth(ctx, scope);
   const more = await supportingRefs(ctx.target.reader, s, t, deleteMode);

@@ -2,3 +2,4 @@
 export * from './settings';
 export * from './engine';
 export * from './run';
+export * from './lists-first';

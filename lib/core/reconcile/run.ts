@@ -5,8 +5,7 @@
  * quota allows, with no idle gap between pages. Memory is bounded by the pages in flight and prefetched.
  */
 import { errorMessage, errorName } from '../errors';
-import type { RegistryReader } from '../port';
-import type { SyncTarget } from '../sync';
+import type { RegistryReader, SyncTarget } from '../port';
 import {
   addReport,
   advance,
@@ -21,11 +20,14 @@ import {
   type RunContextOptions,
   type ThingUnit,
 } from './engine';
+import { looksConverged, reconcileListsFirst, type ReconcileListings } from './lists-first';
 import {
+  addTotals,
   copyTotals,
   encodeCursor,
   initialCursor,
   MAX_FAILURE_RECORDS,
+  isWholeFleet,
   parseSettings,
   type ReconcileCursor,
   type ReconcileSettings,
@@ -56,6 +58,12 @@ export interface ReconcileRunOptions extends RunContextOptions {
   onProgress?: (progress: ReconcileProgress) => void;
   /** Checked between units: true stops the run cleanly (in-flight pages finish) and returns the cursor. */
   shouldStop?: () => boolean;
+  /**
+   * The drift read's listings of both regions. With them, a fresh whole-fleet run in retain mode whose
+   * target already holds things reads through lists first and converges only what differs
+   * (`./lists-first`); without them, or into an empty target, the run streams page by page.
+   */
+  listings?: ReconcileListings;
 }
 
 /** How a run ended: done, or stopped/interrupted with the cursor to resume from. */
@@ -66,6 +74,8 @@ export interface ReconcileRunResult {
   /** The cursor as a `--resume` token. */
   token: string;
   totals: ReconcileTotals;
+  /** How the fleet was read: page by page, or through the lists first (a re-run). */
+  readPath: 'stream' | 'lists-first';
   /** Set when the run stopped on an error (a listing that kept failing): resume with `token`. */
   error?: { name: string; message: string };
   details?: ReconcileDetails;
@@ -83,7 +93,18 @@ export async function runReconcile(
   let cursor = options.cursor ?? initialCursor(settings);
   const stop = options.shouldStop ?? (() => false);
   let error: ReconcileRunResult['error'];
+  let readPath: ReconcileRunResult['readPath'] = 'stream';
   try {
+    const probe =
+      options.listings !== undefined && options.cursor === undefined && settings.deleteMode === 'retain' && isWholeFleet(settings.scope)
+        ? await looksConverged(options.listings)
+        : undefined;
+    if (probe?.converged) {
+      readPath = 'lists-first';
+      const report = await reconcileListsFirst(ctx, probe.listings, Math.max(1, options.pagesInFlight ?? DEFAULT_PAGES_IN_FLIGHT), options.attempts ?? 3);
+      cursor = { ...cursor, stage: 'done', totals: addTotals(copyTotals(cursor.totals), report.totals) };
+      options.onProgress?.({ stage: cursor.stage, totals: cursor.totals });
+    }
     while (cursor.stage !== 'done' && !stop()) {
       if (cursor.stage === 'things') {
         const result = await runThingsStage(ctx, cursor, options, stop);
@@ -104,6 +125,7 @@ export async function runReconcile(
     cursor,
     token: encodeCursor(cursor),
     totals: cursor.totals,
+    readPath,
     ...(error ? { error } : {}),
     ...(ctx.details ? { details: ctx.details } : {}),
   };
