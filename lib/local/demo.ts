@@ -100,7 +100,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       totals.failed += failed;
       totals.succeeded += runs.length - failed - ignored;
       totals.latencies.push(...runs.map((r) => r.durationMs));
-      print(`  ${title}: ${events.length} events in ${runs.length} executions → ${runs.length - failed - ignored} synced, ${ignored} ignored, ${failed} failed (${seconds(Date.now() - t0)} s)`);
+      print(`  ${title}: ${events.length} events in ${runs.length} execution${runs.length === 1 ? "" : "s"} → ${runs.length - failed - ignored} synced, ${ignored} ignored, ${failed} failed (${seconds(Date.now() - t0)} s)`);
       for (const dead of runner.deadLetters.splice(0)) print(`    dead letter: ${JSON.stringify(dead).slice(0, 300)}`);
     };
 
