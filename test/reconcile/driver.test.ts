@@ -98,6 +98,24 @@ describe('the reconcile driver', () => {
   });
 });
 
+describe('the scope names one filter once', () => {
+  it('takes the name prefix as `namePrefix` (the port\'s name) and refuses the old `thingPrefix`, naming it', async () => {
+    expect(parseSettings({ scope: { namePrefix: 'bulk-01' } }).scope).toEqual({ namePrefix: 'bulk-01' });
+    expect(() => parseSettings({ scope: { thingPrefix: 'bulk-01' } })).toThrow(/thingPrefix/);
+    const { source, target } = await fleet(20);
+    const run = await runReconcile(source, side(target), { scope: { namePrefix: 'bulk-01' } }, regions);
+    expect(run.totals.things).toBe(10);
+    const names: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await target.listThingNames({}, token);
+      names.push(...page.items);
+      token = page.nextToken;
+    } while (token !== undefined);
+    expect(names.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `bulk-01${i}`));
+  });
+});
+
 describe('the step Lambda on the driver', () => {
   const deps = (source: InMemoryRegistry, target: InMemoryRegistry) => ({ source, target, logger: silentLogger });
 

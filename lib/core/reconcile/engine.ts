@@ -275,19 +275,19 @@ export async function listScoped(reader: RegistryReader, scope: ReconcileScope, 
       : await reader.listThingNames(
           {
             ...(scope.thingType === undefined ? {} : { thingTypeName: scope.thingType }),
-            ...(scope.thingPrefix === undefined ? {} : { namePrefix: scope.thingPrefix }),
+            ...(scope.namePrefix === undefined ? {} : { namePrefix: scope.namePrefix }),
             ...(scope.attribute === undefined ? {} : { attribute: scope.attribute }),
           },
           token,
         );
-  const prefix = scope.thingPrefix;
+  const prefix = scope.namePrefix;
   return prefix === undefined ? page : { ...page, items: page.items.filter((n) => n.startsWith(prefix)) };
 }
 
 /** Whether a thing (as its region holds it) is in scope. */
 export function inScope(thing: Thing, scope: ReconcileScope): boolean {
   return (
-    (scope.thingPrefix === undefined || thing.name.startsWith(scope.thingPrefix)) &&
+    (scope.namePrefix === undefined || thing.name.startsWith(scope.namePrefix)) &&
     (scope.thingType === undefined || thing.thingTypeName === scope.thingType) &&
     (scope.thingGroup === undefined || thing.groupNames.includes(scope.thingGroup)) &&
     (scope.attribute === undefined || thing.attributes[scope.attribute.name] === scope.attribute.value)

@@ -40,7 +40,7 @@ export async function reconcile(source: RegistryReader, target: SyncTarget, opti
   const f = options.thingFilter ?? {};
   const settings = parseSettings({
     scope: {
-      ...(f.namePrefix === undefined ? {} : { thingPrefix: f.namePrefix }),
+      ...(f.namePrefix === undefined ? {} : { namePrefix: f.namePrefix }),
       ...(f.thingTypeName === undefined ? {} : { thingType: f.thingTypeName }),
       ...(f.attribute === undefined ? {} : { attribute: f.attribute }),
       ...(options.thingGroup === undefined ? {} : { thingGroup: options.thingGroup }),

@@ -13,8 +13,8 @@ import { describeIssue } from '../validation';
 /** Which things a run covers: all of them (no field), or those matching every field given. */
 export const ReconcileScopeSchema = z
   .strictObject({
-    /** Thing names starting with this. */
-    thingPrefix: ThingNameSchema.optional(),
+    /** Thing names starting with this (the port's `ThingFilter.namePrefix`: one name for one filter; the CLI's `--thing-prefix`). */
+    namePrefix: ThingNameSchema.optional(),
     /** Things of this type. */
     thingType: RegistryNameSchema.optional(),
     /** Direct members of this static group. */
@@ -30,7 +30,7 @@ export type ReconcileScope = z.infer<typeof ReconcileScopeSchema>;
 
 /** Whether a scope covers the whole fleet (then the unattached and the non-thing extras are converged too). */
 export function isWholeFleet(scope: ReconcileScope): boolean {
-  return scope.thingPrefix === undefined && scope.thingType === undefined && scope.thingGroup === undefined && scope.attribute === undefined;
+  return scope.namePrefix === undefined && scope.thingType === undefined && scope.thingGroup === undefined && scope.attribute === undefined;
 }
 
 /** Largest number of thing names one page carries (the IoT listing's own page size). */
