@@ -8,6 +8,7 @@ import { InvalidInputError } from '../errors';
 import { RegistryNameSchema, ThingNameSchema } from '../model';
 import { ResourceRefSchema, type ResourceRef } from '../scope';
 import { DeleteModeSchema } from '../safety';
+import { FailureRecordSchema } from '../failure-record';
 import { describeIssue } from '../validation';
 
 /** Which things a run covers: all of them (no field), or those matching every field given. */
@@ -85,17 +86,6 @@ export const STAGES = [
 ] as const;
 /** One stage of a run. */
 export type Stage = (typeof STAGES)[number];
-
-/** A failed item, as the summary reports it. */
-export const FailureRecordSchema = z.strictObject({
-  kind: z.string(),
-  key: z.string(),
-  action: z.string(),
-  errorName: z.string(),
-  message: z.string(),
-});
-/** A failed item, as the summary reports it. */
-export type FailureRecord = z.infer<typeof FailureRecordSchema>;
 
 /** Failures kept in the totals (the count goes on; the list is for the operator's first look). */
 export const MAX_FAILURE_RECORDS = 20;
