@@ -1,24 +1,24 @@
 /**
- * Reconcile state machine, step Lambda: merges the results of the pages just converged, then does the
- * next stretch of work — for the `things` stage, lists the next pages (the Map converges them in
- * parallel); for every other stage, runs its units for up to `limits.stepSeconds`. It carries only the
- * cursor (an opaque token), and says when the execution should continue as a fresh one (history bound).
+ * Reconcile state machine, step Lambda: merges the results of the pages just converged, then runs the
+ * one reconcile driver (`runReconcile`) for its time budget — the smaller of `limits.stepSeconds` and
+ * the Lambda's remaining time less a margin — with the things stage's pages handed off to the Map. It
+ * carries only the cursor (an opaque token), and says when the execution should continue as a fresh one
+ * (history bound).
  */
 import { z } from 'zod';
 import { parseOrThrow } from '../lib/core/validation';
 import {
   addTotals,
-  advance,
+  budgetOf,
   copyTotals,
-  createRunContext,
   decodeCursor,
   emptyTotals,
   encodeCursor,
-  finishStage,
   initialCursor,
   parseSettings,
   ReconcileTotalsSchema,
-  thingUnits,
+  runReconcile,
+  type ReconcileBudget,
   type ReconcileCursor,
   type ReconcileSettings,
   type ReconcileTotals,
@@ -107,39 +107,42 @@ function mergeResults(cursor: ReconcileCursor, work: readonly unknown[]): Reconc
   return { ...cursor, totals };
 }
 
+/** Time kept back from the Lambda's remaining time for the unit in flight to finish and the output to return. */
+export const STEP_TIME_MARGIN_MS = 60_000;
+
+/** The Lambda context's clock (absent in local runs: then `limits.stepSeconds` alone bounds the step). */
+export interface StepContext {
+  getRemainingTimeInMillis?: () => number;
+}
+
+/** The step's budget: `stepSeconds` from now, and never past the Lambda's remaining time less the margin. */
+function stepBudget(limits: ReconcileLimits, now: () => number, context?: StepContext): ReconcileBudget {
+  const own = budgetOf(limits.stepSeconds * 1000, now);
+  const lambda = context?.getRemainingTimeInMillis === undefined ? undefined : budgetOf(context.getRemainingTimeInMillis() - STEP_TIME_MARGIN_MS, now);
+  return { remainingMs: () => Math.min(own.remainingMs(), lambda?.remainingMs() ?? Number.POSITIVE_INFINITY) };
+}
+
 /** Builds the handler over the given dependencies; `now` is injectable for the step's time budget. */
 export function createHandler(deps: ReconcileDependencySource, now: () => number = Date.now) {
-  return async (input: unknown): Promise<StepOutput> => {
+  return async (input: unknown, context?: StepContext): Promise<StepOutput> => {
     const { state, execution } = parseOrThrow(StepInputSchema, input, '');
-    const started = now();
     const settings = parseSettings(state.config ?? {});
     const limits = ReconcileLimitsSchema.parse(state.limits ?? {});
+    const budget = stepBudget(limits, now, context);
     const { source, target, logger } = resolveReconcileDependencies(deps);
-    const ctx = createRunContext(source, { reader: target, writer: target }, settings, { logger, concurrency: 16 });
 
-    let cursor = state.cursor ? decodeCursor(state.cursor) : initialCursor(settings);
-    cursor = mergeResults(cursor, state.work ?? []);
-    let resume = cursor;
-    const work: string[][] = [];
-    while (cursor.stage !== 'done') {
-      if (cursor.stage === 'things') {
-        const units = thingUnits(ctx, { ...(cursor.token === undefined ? {} : { token: cursor.token }), offset: cursor.offset });
-        resume = cursor;
-        let after: { token?: string; offset: number } | undefined = { ...(cursor.token === undefined ? {} : { token: cursor.token }), offset: cursor.offset };
-        for await (const unit of units) {
-          work.push(unit.names);
-          after = unit.next;
-          if (work.length >= limits.pagesPerStep) break;
-        }
-        const { token: _token, ...rest } = cursor;
-        cursor = after === undefined ? finishStage(rest as ReconcileCursor, settings) : { ...rest, ...(after.token === undefined ? {} : { token: after.token }), offset: after.offset };
-        break;
-      }
-      cursor = await advance(ctx, cursor);
-      resume = cursor;
-      if (now() - started >= limits.stepSeconds * 1000) break;
-    }
-
+    const start = mergeResults(state.cursor ? decodeCursor(state.cursor) : initialCursor(settings), state.work ?? []);
+    const run = await runReconcile(source, { reader: target, writer: target }, settings, {
+      logger,
+      concurrency: 16,
+      cursor: start,
+      budget,
+      handOffPages: limits.pagesPerStep,
+      throwErrors: true,
+    });
+    const cursor = run.cursor;
+    const work = run.handedOff?.pages ?? [];
+    const resume = run.handedOff?.resume ?? cursor;
     const steps = (state.steps ?? 0) + 1;
     const done = cursor.stage === 'done' && work.length === 0;
     const runName = state.runName ?? execution;

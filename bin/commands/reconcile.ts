@@ -32,6 +32,7 @@ export interface ReconcileCommandOptions extends RegionOptions {
   deleteMode: 'retain' | 'mirror';
   allowMassDelete: boolean;
   json: boolean;
+  /** `--thing-prefix`: the settings' `scope.namePrefix`. */
   thingPrefix?: string;
   thingType?: string;
   thingGroup?: string;
@@ -98,7 +99,7 @@ export async function runReconcileCommand(options: ReconcileCommandOptions, ioOr
   try {
     const settings = parseSettings({
       scope: {
-        ...(options.thingPrefix === undefined ? {} : { thingPrefix: options.thingPrefix }),
+        ...(options.thingPrefix === undefined ? {} : { namePrefix: options.thingPrefix }),
         ...(options.thingType === undefined ? {} : { thingType: options.thingType }),
         ...(options.thingGroup === undefined ? {} : { thingGroup: options.thingGroup }),
       },

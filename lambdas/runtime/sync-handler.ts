@@ -9,7 +9,7 @@ import { ResourceRefSchema, type ResourceRef } from '../../lib/core/scope';
 import { syncResources } from '../../lib/core/sync';
 import { RegistryChangeSchema } from '../../lib/events/normalise';
 import { parseOrThrow } from '../../lib/core/validation';
-import { FailureRecordSchema, type FailureRecord } from '../../lib/core/reconcile/settings';
+import { failureRecordOf, FailureRecordSchema, type FailureRecord } from '../../lib/core/failure-record';
 import type { SyncDependencySource } from './dependencies';
 import { resolveDependencies } from './dependency-source';
 
@@ -45,7 +45,7 @@ export function createSyncHandler(kinds: readonly ResourceRef['kind'][], deps: S
     });
     const failures: FailureRecord[] = result.outcomes
       .filter((o) => o.status === 'failed')
-      .map((o) => ({ kind: o.kind, key: o.key, action: o.action, errorName: o.errorName ?? 'Error', message: o.message ?? '' }));
+      .map(failureRecordOf);
     const retryable = failures.find((f) => RERUNNABLE_ERROR_NAMES.includes(f.errorName));
     if (retryable) {
       // Thrown by name so the state machine's Retry (backoff, jitter) takes over; re-running is safe (state-based).

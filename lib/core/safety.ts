@@ -68,3 +68,25 @@ export function massDeleteLimit(targetThingCount: number, settings: MassDeleteSe
   const max = settings.max ?? DEFAULT_MASS_DELETE.max;
   return Math.max(1, Math.min(Math.ceil((Math.max(0, targetThingCount) * percent) / 100), max));
 }
+
+/** Why the mass-delete guard refused deletes: the reason shown to the operator, the count and the limit. */
+export interface MassDeleteRefusal {
+  reason: string;
+  deletes: number;
+  limit: number;
+}
+
+/**
+ * The mass-delete guard, the one place it decides (a plan's deletes, a reconcile run's extras): the
+ * refusal when `deletes` top-level deletes exceed the limit and the override is not given.
+ */
+export function massDeleteRefusal(
+  deletes: number,
+  targetThingCount: number,
+  settings: MassDeleteSettings = {},
+  allowMassDelete = false,
+): MassDeleteRefusal | undefined {
+  const limit = massDeleteLimit(targetThingCount, settings);
+  if (deletes <= limit || allowMassDelete) return undefined;
+  return { reason: `mass-delete guard: ${deletes} deletes exceed the limit of ${limit}; re-run with allowMassDelete to delete them`, deletes, limit };
+}

@@ -96,7 +96,7 @@ describe('reconcile command, in process', () => {
   it('prints the human summary with a table per kind, and draws progress only on a terminal', async () => {
     const plain = await command({ json: false, thingPrefix: 't-1' });
     expect(plain.code).toBe(0);
-    expect(plain.out).toMatch(/us-east-1 → eu-west-1 \(scope \{"thingPrefix":"t-1"\}, in-process\): 1 things in 1 pages/);
+    expect(plain.out).toMatch(/us-east-1 → eu-west-1 \(scope \{"namePrefix":"t-1"\}, in-process\): 1 things in 1 pages/);
     expect(plain.out).toMatch(/^thing\s+1\s+0\s+0\s+0\s+0$/m);
     expect(plain.err).toBe('');
     const tty = await command({ json: false }, { stderr: { isTTY: true, write: (t) => void ttyOut.push(t) } });

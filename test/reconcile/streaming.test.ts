@@ -87,7 +87,7 @@ describe('the streaming reconcile (in memory)', () => {
     it('by thing-name prefix converges only the matching things and what they reach', async () => {
       const { source, target } = registries();
       await buildFleet(source);
-      await run(source, target, { scope: { thingPrefix: 'sensor-' } });
+      await run(source, target, { scope: { namePrefix: 'sensor-' } });
       expect((await readAll(target)).things.map((t) => t.name)).toEqual(['sensor-1', 'sensor-2']);
       expect(await target.getPolicy('device')).toBeDefined();
     });

@@ -13,7 +13,8 @@ import { mapWithConcurrency } from '../concurrency';
 import { silentLogger, type Logger } from '../logger';
 import { emptySnapshot, type PolicyTarget, type RegistrySnapshot, type Thing } from '../model';
 import type { Page, RegistryReader, SyncTarget } from '../port';
-import { massDeleteLimit, type DeleteMode } from '../safety';
+import { massDeleteRefusal, type DeleteMode } from '../safety';
+import { failureRecordOf } from '../failure-record';
 import { mergeSnapshots, readResources, refKey, supportingRefs, uniqueRefs, type ResourceRef } from '../scope';
 import type { DifferenceKind } from '../keys';
 import {
@@ -23,7 +24,6 @@ import {
   extraRefs,
   isWholeFleet,
   MAX_FAILURE_RECORDS,
-  type FailureRecord,
   type ReconcileCursor,
   type ReconcileScope,
   type ReconcileSettings,
@@ -113,9 +113,6 @@ function rewriteScope(ctx: RunContext) {
 
 // ------------------------------------------------------------------------------------------ reports
 
-function failureOf(o: Outcome): FailureRecord {
-  return { kind: o.kind, key: o.key, action: o.action, errorName: o.errorName ?? 'Error', message: o.message ?? '' };
-}
 
 /** Adds one unit's report to another (in place). */
 export function addReport(into: UnitReport, more: UnitReport): UnitReport {
@@ -164,7 +161,7 @@ async function converge(
     for (const [kind, k] of Object.entries(applied.summary)) if (k) totals.byKind[kind] = [k.created, k.updated, k.deleted, k.skipped, k.failed];
   }
   const failed = outcomes.filter((o) => o.status === 'failed');
-  totals.failures = failed.slice(0, MAX_FAILURE_RECORDS).map(failureOf);
+  totals.failures = failed.slice(0, MAX_FAILURE_RECORDS).map(failureRecordOf);
   if (ctx.details) {
     ctx.details.differences.push(...differences);
     ctx.details.operations.push(...p.operations);
@@ -275,19 +272,19 @@ export async function listScoped(reader: RegistryReader, scope: ReconcileScope, 
       : await reader.listThingNames(
           {
             ...(scope.thingType === undefined ? {} : { thingTypeName: scope.thingType }),
-            ...(scope.thingPrefix === undefined ? {} : { namePrefix: scope.thingPrefix }),
+            ...(scope.namePrefix === undefined ? {} : { namePrefix: scope.namePrefix }),
             ...(scope.attribute === undefined ? {} : { attribute: scope.attribute }),
           },
           token,
         );
-  const prefix = scope.thingPrefix;
+  const prefix = scope.namePrefix;
   return prefix === undefined ? page : { ...page, items: page.items.filter((n) => n.startsWith(prefix)) };
 }
 
 /** Whether a thing (as its region holds it) is in scope. */
 export function inScope(thing: Thing, scope: ReconcileScope): boolean {
   return (
-    (scope.thingPrefix === undefined || thing.name.startsWith(scope.thingPrefix)) &&
+    (scope.namePrefix === undefined || thing.name.startsWith(scope.namePrefix)) &&
     (scope.thingType === undefined || thing.thingTypeName === scope.thingType) &&
     (scope.thingGroup === undefined || thing.groupNames.includes(scope.thingGroup)) &&
     (scope.attribute === undefined || thing.attributes[scope.attribute.name] === scope.attribute.value)
@@ -475,10 +472,9 @@ function moveTo(cursor: ReconcileCursor, stage: ReconcileCursor['stage'], settin
   const next = { ...rest, stage, offset: 0 };
   if (stage === 'delete' && !next.refused) {
     // The run-wide mass-delete guard: every extra of the run counted, before the first delete.
-    const limit = massDeleteLimit(next.targetThingCount ?? 0, settings.massDelete);
-    if (!settings.allowMassDelete && next.extras.count > limit) {
-      const reason = `mass-delete guard: ${next.extras.count} deletes exceed the limit of ${limit}; re-run with allowMassDelete to delete them`;
-      return { ...next, refused: true, extras: { count: next.extras.count, refs: [] }, totals: { ...next.totals, skipped: next.totals.skipped + next.extras.count, refused: { reason, deletes: next.extras.count, limit } } };
+    const refused = massDeleteRefusal(next.extras.count, next.targetThingCount ?? 0, settings.massDelete, settings.allowMassDelete);
+    if (refused) {
+      return { ...next, refused: true, extras: { count: next.extras.count, refs: [] }, totals: { ...next.totals, skipped: next.totals.skipped + next.extras.count, refused } };
     }
   }
   return next;

@@ -1,7 +1,8 @@
 /**
- * The whole-fleet reconcile in process, with every difference, operation and outcome collected: the
- * streaming reconcile of `./run` (page by page) for small fleets and tests. Large fleets call `runReconcile`
- * directly, which keeps counts only.
+ * The whole-fleet reconcile in process, with every difference, operation and outcome collected: the one
+ * driver of `./run` (page by page, unlimited budget) for small fleets and tests. Large fleets call
+ * `runReconcile` directly, which keeps counts only. It streams (no lists-first re-run): its callers want
+ * every difference item by item.
  */
 import { summarise } from '../apply';
 import { RegistrySyncError } from '../errors';
@@ -30,7 +31,7 @@ export interface ReconcileResult extends SyncResult {
 
 /**
  * Converges the whole fleet (or the filtered part of it) in process and returns every difference,
- * operation and outcome: the streaming reconcile of `./reconcile` (page by page, both registries never
+ * operation and outcome: the driver of `./run` (page by page, both registries never
  * held whole) with its details collected, for small fleets and tests. Large fleets use `runReconcile`
  * directly, which keeps counts only. The mass-delete limit is based on the target's thing count
  * (counted before any write, or `targetThingCount`).
@@ -40,7 +41,7 @@ export async function reconcile(source: RegistryReader, target: SyncTarget, opti
   const f = options.thingFilter ?? {};
   const settings = parseSettings({
     scope: {
-      ...(f.namePrefix === undefined ? {} : { thingPrefix: f.namePrefix }),
+      ...(f.namePrefix === undefined ? {} : { namePrefix: f.namePrefix }),
       ...(f.thingTypeName === undefined ? {} : { thingType: f.thingTypeName }),
       ...(f.attribute === undefined ? {} : { attribute: f.attribute }),
       ...(options.thingGroup === undefined ? {} : { thingGroup: options.thingGroup }),

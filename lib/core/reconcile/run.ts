@@ -1,6 +1,9 @@
 /**
- * The in-process streaming reconcile: the stages of `./settings` in order, the things stage as a
- * pipeline. Pages of names are listed ahead (prefetch) and several pages are in flight at once, so
+ * The one reconcile driver: the stages of `./settings` in order, for as long as its time budget lasts.
+ * The CLI, the in-process `reconcile()`, the benchmarks and the state machine's step Lambda all call
+ * {@link runReconcile}; the CLI with an unlimited budget, the step with its remaining time and with the
+ * things stage's pages handed off to the state machine's Map (`handOffPages`). In process, the things
+ * stage is a pipeline. Pages of names are listed ahead (prefetch) and several pages are in flight at once, so
  * every per-device API always has calls queued at its pacer: the run goes as fast as the slowest API's
  * quota allows, with no idle gap between pages. Memory is bounded by the pages in flight and prefetched.
  */
@@ -45,8 +48,33 @@ export interface ReconcileProgress {
   totals: ReconcileTotals;
 }
 
+/** How long a run may keep starting units of work (checked between units; a unit in flight finishes). */
+export interface ReconcileBudget {
+  /** Milliseconds left; ≤ 0 stops the run at the next unit boundary with a cursor to resume from. */
+  remainingMs(): number;
+}
+
+/** No time limit: the CLI, the benchmarks and the in-process `reconcile()`. */
+export const UNLIMITED_BUDGET: ReconcileBudget = { remainingMs: () => Number.POSITIVE_INFINITY };
+
+/** A budget ending `ms` milliseconds from now (by the `now` clock). */
+export function budgetOf(ms: number, now: () => number = Date.now): ReconcileBudget {
+  const deadline = now() + ms;
+  return { remainingMs: () => deadline - now() };
+}
+
 /** Options of {@link runReconcile}. */
 export interface ReconcileRunOptions extends RunContextOptions {
+  /** Default {@link UNLIMITED_BUDGET}. A run always does at least one unit, so every call progresses. */
+  budget?: ReconcileBudget;
+  /**
+   * When set, the things stage is not converged here: up to this many pages of names are listed, the
+   * cursor moves past them, and the run returns them in `handedOff` (the state machine's Map converges
+   * them, one Lambda per page).
+   */
+  handOffPages?: number;
+  /** Let an error (a listing that kept failing) propagate instead of returning it with the cursor (the state machine's Retry owns it). */
+  throwErrors?: boolean;
   /** Resume from this cursor (e.g. decoded from `--resume`); default: the start. */
   cursor?: ReconcileCursor;
   pagesInFlight?: number;
@@ -79,9 +107,11 @@ export interface ReconcileRunResult {
   /** Set when the run stopped on an error (a listing that kept failing): resume with `token`. */
   error?: { name: string; message: string };
   details?: ReconcileDetails;
+  /** With `handOffPages`: the pages listed for the caller to converge, and where to resume if they never are. */
+  handedOff?: { pages: string[][]; resume: ReconcileCursor };
 }
 
-/** Runs (or resumes) a reconcile in process until it is done, stopped or interrupted. */
+/** Runs (or resumes) a reconcile until it is done, out of budget, stopped or interrupted. */
 export async function runReconcile(
   source: RegistryReader,
   target: SyncTarget,
@@ -92,22 +122,37 @@ export async function runReconcile(
   const ctx = createRunContext(source, target, settings, options);
   let cursor = options.cursor ?? initialCursor(settings);
   const stop = options.shouldStop ?? (() => false);
+  const budget = options.budget ?? UNLIMITED_BUDGET;
+  const outOfTime = () => budget.remainingMs() <= 0;
   let error: ReconcileRunResult['error'];
   let readPath: ReconcileRunResult['readPath'] = 'stream';
+  let handedOff: ReconcileRunResult['handedOff'];
   try {
     const probe =
       options.listings !== undefined && options.cursor === undefined && settings.deleteMode === 'retain' && isWholeFleet(settings.scope)
         ? await looksConverged(options.listings)
         : undefined;
     if (probe?.converged) {
+      // Not resumable and not budgeted: the whole lists-first pass runs in this call (see docs/reconcile.md).
       readPath = 'lists-first';
       const report = await reconcileListsFirst(ctx, probe.listings, Math.max(1, options.pagesInFlight ?? DEFAULT_PAGES_IN_FLIGHT), options.attempts ?? 3);
       cursor = { ...cursor, stage: 'done', totals: addTotals(copyTotals(cursor.totals), report.totals) };
       options.onProgress?.({ stage: cursor.stage, totals: cursor.totals });
     }
+    let units = 0;
     while (cursor.stage !== 'done' && !stop()) {
+      if (units > 0 && outOfTime()) break;
+      units += 1;
+      if (cursor.stage === 'things' && options.handOffPages !== undefined) {
+        const listed = await listThingPages(ctx, cursor, Math.max(1, options.handOffPages));
+        handedOff = { pages: listed.pages, resume: cursor };
+        cursor = listed.cursor;
+        break;
+      }
       if (cursor.stage === 'things') {
-        const result = await runThingsStage(ctx, cursor, options, stop);
+        // The budget is checked from the second page on: a call with its budget spent still converges one.
+        let checks = 0;
+        const result = await runThingsStage(ctx, cursor, options, () => stop() || (checks++ > 0 && outOfTime()));
         cursor = result.cursor;
         error = result.error;
         if (result.stopped || error) break;
@@ -117,8 +162,10 @@ export async function runReconcile(
       options.onProgress?.({ stage: cursor.stage, totals: cursor.totals });
     }
   } catch (e) {
+    if (options.throwErrors) throw e;
     error = { name: errorName(e), message: errorMessage(e) };
   }
+  if (error && options.throwErrors) throw Object.assign(new Error(error.message), { name: error.name });
   return {
     done: cursor.stage === 'done',
     settings,
@@ -128,7 +175,20 @@ export async function runReconcile(
     readPath,
     ...(error ? { error } : {}),
     ...(ctx.details ? { details: ctx.details } : {}),
+    ...(handedOff ? { handedOff } : {}),
   };
+}
+
+/** Lists up to `max` pages of the things stage from the cursor and moves the cursor past them. */
+async function listThingPages(ctx: RunContext, start: ReconcileCursor, max: number): Promise<{ pages: string[][]; cursor: ReconcileCursor }> {
+  const pages: string[][] = [];
+  let after: Position | undefined = positionOf(start);
+  for await (const unit of thingUnits(ctx, positionOf(start))) {
+    pages.push(unit.names);
+    after = unit.next;
+    if (pages.length >= max) break;
+  }
+  return { pages, cursor: after === undefined ? finishStage(withPosition(start, { offset: 0 }), ctx.settings) : withPosition(start, after) };
 }
 
 type Position = { token?: string; offset: number };

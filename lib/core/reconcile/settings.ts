@@ -8,13 +8,14 @@ import { InvalidInputError } from '../errors';
 import { RegistryNameSchema, ThingNameSchema } from '../model';
 import { ResourceRefSchema, type ResourceRef } from '../scope';
 import { DeleteModeSchema } from '../safety';
+import { FailureRecordSchema } from '../failure-record';
 import { describeIssue } from '../validation';
 
 /** Which things a run covers: all of them (no field), or those matching every field given. */
 export const ReconcileScopeSchema = z
   .strictObject({
-    /** Thing names starting with this. */
-    thingPrefix: ThingNameSchema.optional(),
+    /** Thing names starting with this (the port's `ThingFilter.namePrefix`: one name for one filter; the CLI's `--thing-prefix`). */
+    namePrefix: ThingNameSchema.optional(),
     /** Things of this type. */
     thingType: RegistryNameSchema.optional(),
     /** Direct members of this static group. */
@@ -30,7 +31,7 @@ export type ReconcileScope = z.infer<typeof ReconcileScopeSchema>;
 
 /** Whether a scope covers the whole fleet (then the unattached and the non-thing extras are converged too). */
 export function isWholeFleet(scope: ReconcileScope): boolean {
-  return scope.thingPrefix === undefined && scope.thingType === undefined && scope.thingGroup === undefined && scope.attribute === undefined;
+  return scope.namePrefix === undefined && scope.thingType === undefined && scope.thingGroup === undefined && scope.attribute === undefined;
 }
 
 /** Largest number of thing names one page carries (the IoT listing's own page size). */
@@ -85,17 +86,6 @@ export const STAGES = [
 ] as const;
 /** One stage of a run. */
 export type Stage = (typeof STAGES)[number];
-
-/** A failed item, as the summary reports it. */
-export const FailureRecordSchema = z.strictObject({
-  kind: z.string(),
-  key: z.string(),
-  action: z.string(),
-  errorName: z.string(),
-  message: z.string(),
-});
-/** A failed item, as the summary reports it. */
-export type FailureRecord = z.infer<typeof FailureRecordSchema>;
 
 /** Failures kept in the totals (the count goes on; the list is for the operator's first look). */
 export const MAX_FAILURE_RECORDS = 20;
