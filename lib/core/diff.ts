@@ -17,9 +17,6 @@ import {
   ThingPrincipalAttachmentSchema,
   ThingSchema,
   ThingTypeSchema,
-  policyAttachmentKey,
-  policyTargetKey,
-  thingPrincipalKey,
   type CaCertificate,
   type Certificate,
   type RegistrationConfig,
@@ -35,7 +32,15 @@ import {
   type ThingPrincipalAttachment,
   type ThingType,
 } from './model';
-import { DIFFERENCE_KINDS, groupMembershipKey, type DifferenceKind, type GroupMembership } from './keys';
+import {
+  DIFFERENCE_KINDS,
+  groupMembershipKey,
+  policyAttachmentKey,
+  policyTargetKey,
+  thingPrincipalKey,
+  type DifferenceKind,
+  type GroupMembership,
+} from './keys';
 import { normalisePolicyDocument, rewritePolicyDocument, type AccountRewrite } from './policy-document';
 import { INDEXING_CONFIGURATION_KEY, narrowerDimensions } from './indexing';
 import { expectedRegistrationConfig, normaliseTemplateBody, rewriteTemplateBody } from './provisioning-template';

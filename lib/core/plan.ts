@@ -20,9 +20,8 @@ import type {
   ThingPrincipalType,
   ThingType,
 } from './model';
-import { policyTargetKey, thingPrincipalKey } from './model';
 import type { Difference, ThingDifference, ThingTypeDifference } from './diff';
-import { groupMembershipKey, resourceId, TOP_LEVEL_KINDS, type DifferenceKind } from './keys';
+import { groupMembershipKey, policyTargetKey, resourceId, thingPrincipalKey, TOP_LEVEL_KINDS, type DifferenceKind } from './keys';
 import { rewritePolicyDocument, type AccountRewrite } from './policy-document';
 import { widenedIndexing } from './indexing';
 import { arnRegion, expectedRegistrationConfig, rewriteTemplateBody } from './provisioning-template';

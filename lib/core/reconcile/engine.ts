@@ -14,8 +14,9 @@ import { silentLogger, type Logger } from '../logger';
 import { emptySnapshot, type PolicyTarget, type RegistrySnapshot, type Thing } from '../model';
 import type { Page, RegistryReader, SyncTarget } from '../port';
 import { massDeleteLimit, type DeleteMode } from '../safety';
-import { mergeSnapshots, readResources, refKey, supportingRefs, uniqueRefs, type ResourceRef } from '../scope';
-import type { DifferenceKind } from '../keys';
+import { mergeSnapshots, readResources, supportingRefs } from '../scope';
+import type { ResourceRef } from '../resource-ref';
+import { refKey, uniqueRefs, type DifferenceKind } from '../keys';
 import {
   addTotals,
   copyTotals,
