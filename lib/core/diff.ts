@@ -32,15 +32,7 @@ import {
   type ThingPrincipalAttachment,
   type ThingType,
 } from './model';
-import {
-  DIFFERENCE_KINDS,
-  groupMembershipKey,
-  policyAttachmentKey,
-  policyTargetKey,
-  thingPrincipalKey,
-  type DifferenceKind,
-  type GroupMembership,
-} from './keys';
+import { DIFFERENCE_KINDS, groupMembershipKey, type DifferenceKind, type GroupMembership } from './keys';
 import { normalisePolicyDocument, rewritePolicyDocument, type AccountRewrite } from './policy-document';
 import { INDEXING_CONFIGURATION_KEY, narrowerDimensions } from './indexing';
 import { expectedRegistrationConfig, normaliseTemplateBody, rewriteTemplateBody } from './provisioning-template';
@@ -542,6 +534,3 @@ export function diff(source: RegistrySnapshot, target: RegistrySnapshot, context
   const order = new Map(DIFFERENCE_KINDS.map((k, i) => [k, i]));
   return out.sort((a, b) => (order.get(a.kind) as number) - (order.get(b.kind) as number) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
-
-/** Re-exported keys, so callers of the diff need one import. */
-export { groupMembershipKey, policyAttachmentKey, policyTargetKey, thingPrincipalKey };

@@ -21,7 +21,7 @@ import type {
   ThingType,
 } from './model';
 import type { Difference, ThingDifference, ThingTypeDifference } from './diff';
-import { groupMembershipKey, policyTargetKey, resourceId, thingPrincipalKey, TOP_LEVEL_KINDS, type DifferenceKind } from './keys';
+import { resourceId, TOP_LEVEL_KINDS, type DifferenceKind } from './keys';
 import { rewritePolicyDocument, type AccountRewrite } from './policy-document';
 import { widenedIndexing } from './indexing';
 import { arnRegion, expectedRegistrationConfig, rewriteTemplateBody } from './provisioning-template';
@@ -567,6 +567,3 @@ function guardMassDelete(b: PlanBuilder, options: PlanOptions): MassDeleteRefusa
   for (const op of deletes) b.skip(op.kind, op.key, reason);
   return { reason, deletes: deletes.length, limit };
 }
-
-/** Re-exported so callers can key attachments without another import. */
-export { groupMembershipKey, policyTargetKey, thingPrincipalKey };
