@@ -11,7 +11,7 @@ import {
   type RegistrySnapshot,
   type ThingGroup,
 } from './model';
-import { policyAttachmentKey, policyTargetKey, thingPrincipalKey, uniqueRefs } from './keys';
+import { policyAttachmentKey, refKey, thingPrincipalKey, uniqueRefs } from './keys';
 import type { RegistryReader, ThingFilter } from './port';
 import { mapWithConcurrency } from './concurrency';
 import type { DeleteMode } from './safety';
@@ -21,6 +21,7 @@ const DEFAULT_CONCURRENCY = 8;
 
 /** Builds a snapshot from reads, each resource read once and stored once. */
 class SnapshotCollector {
+  /** One read per ref, keyed by `refKey`. */
   private readonly memo = new Map<string, Promise<unknown>>();
   private readonly items = {
     thingTypes: new Map<string, RegistrySnapshot['thingTypes'][number]>(),
@@ -51,33 +52,33 @@ class SnapshotCollector {
   }
 
   async thingType(name: string) {
-    const t = await this.once(`thingType:${name}`, () => this.reader.getThingType(name));
+    const t = await this.once(refKey({ kind: 'thingType', name }), () => this.reader.getThingType(name));
     if (t) this.items.thingTypes.set(name, t);
     return t;
   }
   async thingGroup(name: string) {
-    const g = await this.once(`thingGroup:${name}`, () => this.reader.getThingGroup(name));
+    const g = await this.once(refKey({ kind: 'thingGroup', name }), () => this.reader.getThingGroup(name));
     if (g) this.items.thingGroups.set(name, g);
     return g;
   }
   async thing(name: string) {
-    const t = await this.once(`thing:${name}`, () => this.reader.getThing(name));
+    const t = await this.once(refKey({ kind: 'thing', name }), () => this.reader.getThing(name));
     if (t) this.items.things.set(name, t);
     return t;
   }
   async certificate(id: string) {
-    const c = await this.once(`certificate:${id}`, () => this.reader.getCertificate(id));
+    const c = await this.once(refKey({ kind: 'certificate', certificateId: id }), () => this.reader.getCertificate(id));
     if (c) this.items.certificates.set(id, c);
     return c;
   }
   async caCertificate(id: string) {
-    const c = await this.once(`caCertificate:${id}`, () => this.reader.getCaCertificate(id));
+    const c = await this.once(refKey({ kind: 'caCertificate', certificateId: id }), () => this.reader.getCaCertificate(id));
     if (c) this.items.caCertificates.set(id, c);
     return c;
   }
   async provisioningTemplate(name: string) {
     this.templatesRead = true;
-    const t = await this.once(`provisioningTemplate:${name}`, () => this.reader.getProvisioningTemplate(name));
+    const t = await this.once(refKey({ kind: 'provisioningTemplate', name }), () => this.reader.getProvisioningTemplate(name));
     if (t) this.items.provisioningTemplates.set(name, t);
     return t;
   }
@@ -88,7 +89,7 @@ class SnapshotCollector {
   }
   async roleAlias(name: string) {
     this.roleAliasesRead = true;
-    const a = await this.once(`roleAlias:${name}`, () => this.reader.getRoleAlias(name));
+    const a = await this.once(refKey({ kind: 'roleAlias', name }), () => this.reader.getRoleAlias(name));
     if (a) this.items.roleAliases.set(name, a);
     return a;
   }
@@ -98,11 +99,11 @@ class SnapshotCollector {
     for await (const a of this.reader.listRoleAliases()) this.items.roleAliases.set(a.name, a);
   }
   async indexingConfiguration() {
-    this.indexing = await this.once('indexingConfiguration', () => this.reader.getIndexingConfiguration());
+    this.indexing = await this.once(refKey({ kind: 'indexingConfiguration' }), () => this.reader.getIndexingConfiguration());
     return this.indexing;
   }
   async policy(name: string) {
-    const p = await this.once(`policy:${name}`, () => this.reader.getPolicy(name));
+    const p = await this.once(refKey({ kind: 'policy', name }), () => this.reader.getPolicy(name));
     if (p) this.items.policies.set(name, p);
     return p;
   }
@@ -110,7 +111,7 @@ class SnapshotCollector {
   async thingPrincipals(thingName: string) {
     const thing = await this.thing(thingName);
     if (thing === undefined) return [];
-    const attachments = await this.once(`thingPrincipals:${thingName}`, () => this.reader.listThingPrincipals(thingName));
+    const attachments = await this.once(refKey({ kind: 'thingPrincipals', thingName }), () => this.reader.listThingPrincipals(thingName));
     for (const a of attachments) this.items.thingPrincipalAttachments.set(thingPrincipalKey(a), a);
     return attachments;
   }
@@ -118,7 +119,7 @@ class SnapshotCollector {
   async policyAttachments(target: PolicyTarget) {
     const parent = target.kind === 'certificate' ? await this.certificate(target.certificateId) : await this.thingGroup(target.groupName);
     if (parent === undefined) return [];
-    const names = await this.once(`policyAttachments:${policyTargetKey(target)}`, () => this.reader.listAttachedPolicies(target));
+    const names = await this.once(refKey({ kind: 'policyAttachments', target }), () => this.reader.listAttachedPolicies(target));
     for (const policyName of names) {
       const a = { policyName, target };
       this.items.policyAttachments.set(policyAttachmentKey(a), a);
