@@ -18,8 +18,6 @@ import { registryReadStatements, registryWriteStatements, throughTargetRole, typ
 import type { IotRegistrySyncSettings } from './sync-props';
 import { SYNC_FUNCTIONS, type SyncFunctionName } from '../events/sync-functions';
 
-export type { SyncFunctionName };
-
 /** The reviewed sync definition, loaded as a string so that template assertions can read it. */
 export const SYNC_DEFINITION_FILE = join(PROJECT_ROOT, 'statemachine', 'sync.asl.json');
 
