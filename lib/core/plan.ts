@@ -401,7 +401,7 @@ function planIndexingConfiguration(d: IndexingConfigurationDifference, { b }: Pl
   b.add({ type: 'updateIndexingConfiguration', kind: d.kind, key: d.key, action: 'update', phase: PHASES.indexingConfiguration, configuration: widenedIndexing(d.source, d.target) });
 }
 
-/** Role aliases: created, updated in place, deleted only in mirror mode. */
+/** Role aliases: created or updated in place; an extra one deleted only in mirror mode. */
 function planRoleAlias(d: RoleAliasDifference, { b, mirror }: PlanContext): void {
   if (d.change === 'missing' && d.source) {
     b.add({ type: 'createRoleAlias', kind: d.kind, key: d.key, action: 'create', phase: PHASES.roleAliases, roleAlias: d.source });
@@ -524,7 +524,7 @@ function planGroupMembership(d: GroupMembershipDifference, { b, mirror }: PlanCo
   }
 }
 
-/** Thing–principal attachments: a type change is a detach, then an attach. */
+/** Thing–principal attachments: attached after the thing and certificate; a type change is a detach, then an attach. */
 function planThingPrincipalAttachment(d: ThingPrincipalAttachmentDifference, { b, mirror }: PlanContext): void {
   const a = d.source ?? d.target;
   if (a === undefined) return;
@@ -548,7 +548,7 @@ function planThingPrincipalAttachment(d: ThingPrincipalAttachmentDifference, { b
   }
 }
 
-/** Policy attachments: attached after the policy and its target; extra ones detached. */
+/** Policy attachments: attached after the policy and its target; an extra one detached when its parent is in the source, or in mirror mode. */
 function planPolicyAttachment(d: PolicyAttachmentDifference, { b, mirror }: PlanContext): void {
   const a = d.source ?? d.target;
   if (a === undefined) return;

@@ -154,7 +154,7 @@ class SnapshotCollector {
         await this.indexingConfiguration();
         return;
       case 'thingRegistrationTask':
-        // Not a resource: changeStages expands it into the devices the task registered.
+        // Not a resource: changeStages (./change-stages) expands it into the devices the task registered.
         return;
       case 'certificate':
         await this.certificate(ref.certificateId);
