@@ -5,7 +5,8 @@
  */
 import { z } from 'zod';
 import { parseOrThrow } from '../lib/core/validation';
-import { refKey, ResourceRefSchema } from '../lib/core/scope';
+import { ResourceRefSchema } from '../lib/core/resource-ref';
+import { refKey } from '../lib/core/keys';
 import { batchEvents } from '../lib/events/batch';
 import { SyncItemResultSchema } from './runtime/sync-handler';
 import { environmentDependencies, type SyncDependencySource } from './runtime/dependencies';

@@ -7,7 +7,9 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { foldParentsIntoRelationships, mergeStages } from '../lib/core/merge-stages';
-import { changeStages, pendingStages, refKey, type ResourceRef, type StageItem } from '../lib/core/scope';
+import { changeStages, pendingStages, type StageItem } from '../lib/core/change-stages';
+import type { ResourceRef } from '../lib/core/resource-ref';
+import { refKey } from '../lib/core/keys';
 import type { RegistryReader } from '../lib/core/port';
 import { batchEvents, MAX_REFS_PER_BATCH } from '../lib/events/batch';
 import { normaliseEvent, type NormalisedEvent, type RegistryChange } from '../lib/events/normalise';

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { DOMAIN_ERRORS, InvalidInputError, RERUNNABLE_ERROR_NAMES } from '../../lib/core/errors';
-import { ResourceRefSchema, type ResourceRef } from '../../lib/core/scope';
+import { ResourceRefSchema, type ResourceRef } from '../../lib/core/resource-ref';
 import { syncResources } from '../../lib/core/sync';
 import { RegistryChangeSchema } from '../../lib/events/normalise';
 import { parseOrThrow } from '../../lib/core/validation';

@@ -17,9 +17,6 @@ import {
   ThingPrincipalAttachmentSchema,
   ThingSchema,
   ThingTypeSchema,
-  policyAttachmentKey,
-  policyTargetKey,
-  thingPrincipalKey,
   type CaCertificate,
   type Certificate,
   type RegistrationConfig,
@@ -537,6 +534,3 @@ export function diff(source: RegistrySnapshot, target: RegistrySnapshot, context
   const order = new Map(DIFFERENCE_KINDS.map((k, i) => [k, i]));
   return out.sort((a, b) => (order.get(a.kind) as number) - (order.get(b.kind) as number) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
-
-/** Re-exported keys, so callers of the diff need one import. */
-export { groupMembershipKey, policyAttachmentKey, policyTargetKey, thingPrincipalKey };

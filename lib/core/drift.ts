@@ -20,8 +20,7 @@
  * no device is applicable.
  */
 import type { RegistrySnapshot, ThingGroup } from './model';
-import { policyAttachmentKey, thingPrincipalKey } from './model';
-import { DIFFERENCE_KINDS, type DifferenceKind } from './keys';
+import { DIFFERENCE_KINDS, policyAttachmentKey, thingPrincipalKey, type DifferenceKind } from './keys';
 import { diff, type Change, type Difference, type DiffContext, type FieldDifference, type GroupMembershipDifference } from './diff';
 import type { QuotaComparison } from './quota-readiness';
 import { connectChecker } from './connect-readiness';

@@ -4,7 +4,8 @@
  * that leads to it over all changes, so each change's order still holds. A resource named `converge` by
  * one change and `ensure` by another is converged (the stronger of the two).
  */
-import { refKey, type StageItem } from './scope';
+import type { StageItem } from './change-stages';
+import { refKey } from './keys';
 
 /** The stages of every change in one list, in an order that respects each change's own. */
 export function mergeStages(changes: readonly StageItem[][][]): StageItem[][] {

@@ -276,34 +276,3 @@ export function emptySnapshot(): RegistrySnapshot {
     thingPrincipalAttachments: [],
   };
 }
-
-/** The resource kinds the sync knows, in dependency order for creation. */
-export const RESOURCE_KINDS = [
-  'thingType',
-  'thingGroup',
-  'policy',
-  'provisioningTemplate',
-  'roleAlias',
-  'indexingConfiguration',
-  'caCertificate',
-  'certificate',
-  'thing',
-  'thingPrincipalAttachment',
-  'policyAttachment',
-] as const;
-export type ResourceKind = (typeof RESOURCE_KINDS)[number];
-
-/** The stable string key of a policy attachment, e.g. `p1|cert:abcd…` or `p1|group:floor-1`. */
-export function policyAttachmentKey(a: PolicyAttachment): string {
-  return `${a.policyName}|${policyTargetKey(a.target)}`;
-}
-
-/** The stable string key of a policy target. */
-export function policyTargetKey(t: PolicyTarget): string {
-  return t.kind === 'certificate' ? `cert:${t.certificateId}` : `group:${t.groupName}`;
-}
-
-/** The stable string key of a thing–principal attachment. */
-export function thingPrincipalKey(a: Pick<ThingPrincipalAttachment, 'thingName' | 'certificateId'>): string {
-  return `${a.thingName}|${a.certificateId}`;
-}

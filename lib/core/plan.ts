@@ -7,6 +7,9 @@
  * Order (phase numbers ascending): thing types → static groups parents first, dynamic groups → policies →
  * CA certificates → certificates → things → membership removals → memberships, thing–principal and policy
  * attachments → type deprecations → deletes in reverse dependency order.
+ *
+ * One planner per kind (`PLANNERS`), as `diff.ts` has one comparison per kind; a planner reads only its
+ * difference and the plan's context.
  */
 import type {
   CaCertificate,
@@ -20,16 +23,29 @@ import type {
   ThingPrincipalType,
   ThingType,
 } from './model';
-import { policyTargetKey, thingPrincipalKey } from './model';
-import type { Difference, ThingDifference, ThingTypeDifference } from './diff';
-import { groupMembershipKey, resourceId, TOP_LEVEL_KINDS, type DifferenceKind } from './keys';
+import type {
+  CaCertificateDifference,
+  CertificateDifference,
+  Difference,
+  GroupMembershipDifference,
+  IndexingConfigurationDifference,
+  PolicyAttachmentDifference,
+  PolicyDifference,
+  ProvisioningTemplateDifference,
+  RoleAliasDifference,
+  ThingDifference,
+  ThingGroupDifference,
+  ThingPrincipalAttachmentDifference,
+  ThingTypeDifference,
+} from './diff';
+import { resourceId, TOP_LEVEL_KINDS, type DifferenceKind } from './keys';
 import { rewritePolicyDocument, type AccountRewrite } from './policy-document';
 import { widenedIndexing } from './indexing';
 import { arnRegion, expectedRegistrationConfig, rewriteTemplateBody } from './provisioning-template';
 import {
   certificateStatusChange,
   DEFAULT_DELETE_MODE,
-  massDeleteLimit,
+  massDeleteRefusal,
   targetCertificateStatus,
   type DeleteMode,
   type MassDeleteSettings,
@@ -218,259 +234,41 @@ class PlanBuilder {
 const RETAINED = 'extra in the target; kept because deleteMode is retain';
 const ORPHAN_RETAINED = 'extra in the target and its parent is absent in the source; kept because deleteMode is retain';
 
+/** What every planner reads besides its difference: the plan so far, the options, and what the whole set of differences says. */
+interface PlanContext {
+  b: PlanBuilder;
+  options: PlanOptions;
+  /** Whether extra top-level resources are deleted (deleteMode `mirror`). */
+  mirror: boolean;
+  /** CA certificates the plan registers (a certificate can then be registered with its CA). */
+  createdCas: Set<string>;
+  /** The thing types' differences, by name (a deprecated type is undeprecated around an association). */
+  typeDiffs: Map<string, ThingTypeDifference>;
+}
+
+/** Plans the operations of one difference (never an `invalid` one). */
+type Planner<D extends Difference> = (d: D, ctx: PlanContext) => void;
+
 /** Plans the operations that converge the target; see the module comment for the order. */
 export function plan(differences: readonly Difference[], options: PlanOptions): Plan {
   const mode = options.deleteMode ?? DEFAULT_DELETE_MODE;
-  const mirror = mode === 'mirror';
   const b = new PlanBuilder();
-
   const created = (kind: DifferenceKind) =>
     new Set(differences.filter((d) => d.kind === kind && d.change === 'missing').map((d) => d.key));
-  const createdCas = created('caCertificate');
-  const typeDiffs = new Map(
-    differences.filter((d): d is ThingTypeDifference => d.kind === 'thingType').map((d) => [d.key, d]),
-  );
+  const ctx: PlanContext = {
+    b,
+    options,
+    mirror: mode === 'mirror',
+    createdCas: created('caCertificate'),
+    typeDiffs: new Map(differences.filter((d): d is ThingTypeDifference => d.kind === 'thingType').map((d) => [d.key, d])),
+  };
 
   for (const d of differences) {
     if (d.change === 'invalid') {
       b.invalid.push({ kind: d.kind, key: d.key, errorName: d.error?.name ?? 'InvalidResourceError', message: d.error?.message ?? 'invalid item' });
       continue;
     }
-    switch (d.kind) {
-      case 'thingType': {
-        const id = resourceId('thingType', d.key);
-        if (d.change === 'missing' && d.source) {
-          b.add({ type: 'createThingType', kind: d.kind, key: d.key, action: 'create', phase: PHASES.thingTypes, thingType: { ...d.source, deprecated: false } });
-          if (d.source.deprecated) {
-            b.add({ type: 'setThingTypeDeprecated', kind: d.kind, key: d.key, action: 'update', phase: PHASES.deprecations, name: d.key, deprecated: true, requires: [id] }, ':true');
-          }
-        } else if (d.change === 'different' && d.source && d.target) {
-          const fields = new Set(d.fields?.map((f) => f.field));
-          if (fields.has('description') || fields.has('searchableAttributes') || fields.has('mqtt5Configuration')) {
-            b.add({ type: 'updateThingType', kind: d.kind, key: d.key, action: 'update', phase: PHASES.thingTypes, thingType: d.source });
-          }
-          if (fields.has('deprecated')) {
-            const deprecated = d.source.deprecated;
-            b.add(
-              { type: 'setThingTypeDeprecated', kind: d.kind, key: d.key, action: 'update', phase: deprecated ? PHASES.deprecations : PHASES.thingTypes, name: d.key, deprecated },
-              `:${deprecated}`,
-            );
-          }
-        } else if (d.change === 'extra' && d.target) {
-          if (!mirror) b.skip(d.kind, d.key, RETAINED);
-          else {
-            if (!d.target.deprecated) {
-              b.add({ type: 'setThingTypeDeprecated', kind: d.kind, key: d.key, action: 'update', phase: PHASES.prepareDeletes, name: d.key, deprecated: true, deletePreparation: true }, ':true');
-            }
-            b.add({ type: 'deleteThingType', kind: d.kind, key: d.key, action: 'delete', phase: PHASES.deleteThingTypes, name: d.key, requires: [id] });
-          }
-        }
-        break;
-      }
-      case 'thingGroup': {
-        const depth = Math.min(d.depth ?? 0, MAX_GROUP_DEPTH);
-        if (d.change === 'missing' && d.source) {
-          const parent = d.source.kind === 'static' ? d.source.parentName : undefined;
-          b.add({
-            type: 'createThingGroup', kind: d.kind, key: d.key, action: 'create', phase: PHASES.thingGroups + depth, group: d.source,
-            requires: parent === undefined ? [] : [resourceId('thingGroup', parent)],
-          });
-        } else if (d.change === 'different' && d.source && d.target) {
-          const fields = new Set(d.fields?.map((f) => f.field));
-          if (fields.has('kind')) {
-            b.skip(d.kind, d.key, `the group is ${d.source.kind} in the source and ${d.target.kind} in the target; a group cannot change kind (delete it in the target to recreate it)`);
-            break;
-          }
-          if (fields.has('parentName')) {
-            b.skip(d.kind, d.key, 'the parent of a thing group cannot change in AWS; delete the group in the target to recreate it under its new parent');
-          }
-          if ([...fields].some((f) => f !== 'parentName')) {
-            b.add({ type: 'updateThingGroup', kind: d.kind, key: d.key, action: 'update', phase: PHASES.thingGroups + depth, group: d.source });
-          }
-        } else if (d.change === 'extra' && d.target) {
-          if (!mirror) b.skip(d.kind, d.key, RETAINED);
-          else {
-            b.add({ type: 'deleteThingGroup', kind: d.kind, key: d.key, action: 'delete', phase: PHASES.deleteThingGroups + (MAX_GROUP_DEPTH - depth), name: d.key, groupKind: d.target.kind });
-          }
-        }
-        break;
-      }
-      case 'policy': {
-        if ((d.change === 'missing' || d.change === 'different') && d.source) {
-          let rewritten;
-          try {
-            rewritten = rewritePolicyDocument(d.source.document, options.sourceRegion, options.targetRegion, d.key, options.accounts);
-          } catch (error) {
-            b.invalid.push({ kind: d.kind, key: d.key, errorName: errorName(error), message: errorMessage(error) });
-            break;
-          }
-          b.add({
-            type: d.change === 'missing' ? 'createPolicy' : 'createPolicyVersion', kind: d.kind, key: d.key,
-            action: d.change === 'missing' ? 'create' : 'update', phase: PHASES.policies,
-            name: d.key, document: rewritten.document, rewrittenArns: rewritten.rewrittenArns, rewrittenAccounts: rewritten.rewrittenAccounts,
-          });
-        } else if (d.change === 'extra') {
-          if (!mirror) b.skip(d.kind, d.key, RETAINED);
-          else b.add({ type: 'deletePolicy', kind: d.kind, key: d.key, action: 'delete', phase: PHASES.deletePolicies, name: d.key });
-        }
-        break;
-      }
-      case 'provisioningTemplate': {
-        if ((d.change === 'missing' || d.change === 'different') && d.source) {
-          const hookArn = d.source.preProvisioningHook?.targetArn;
-          if (hookArn !== undefined && arnRegion(hookArn) === options.sourceRegion) {
-            // Written as is, the secondary's provisioning would call the primary's region; written without
-            // it, devices would provision unchecked. Neither is a copy: reported for the operator instead.
-            b.skip(d.kind, d.key, `its pre-provisioning hook ${hookArn} is in the source region ${options.sourceRegion}; deploy the hook in ${options.targetRegion} and set it on the target's template`);
-            break;
-          }
-          if (d.change === 'different' && d.target && d.target.type !== d.source.type) {
-            b.skip(d.kind, d.key, `a provisioning template cannot change type (${d.target.type} in the target, ${d.source.type} in the source); delete it in the target to recreate it`);
-            break;
-          }
-          let template: ProvisioningTemplate;
-          try {
-            template = { ...d.source, templateBody: rewriteTemplateBody(d.source.templateBody, options.sourceRegion, options.targetRegion, `provisioning template "${d.key}"`, options.accounts).body };
-          } catch (error) {
-            b.invalid.push({ kind: d.kind, key: d.key, errorName: errorName(error), message: errorMessage(error) });
-            break;
-          }
-          if (d.change === 'missing') {
-            b.add({ type: 'createProvisioningTemplate', kind: d.kind, key: d.key, action: 'create', phase: PHASES.provisioningTemplates, template });
-          } else {
-            const newBody = (d.fields ?? []).some((f) => f.field === 'templateBody');
-            b.add({ type: 'updateProvisioningTemplate', kind: d.kind, key: d.key, action: 'update', phase: PHASES.provisioningTemplates, template, newBody });
-          }
-        } else if (d.change === 'extra') {
-          if (!mirror) b.skip(d.kind, d.key, RETAINED);
-          else b.add({ type: 'deleteProvisioningTemplate', kind: d.kind, key: d.key, action: 'delete', phase: PHASES.deleteProvisioningTemplates, name: d.key });
-        }
-        break;
-      }
-      case 'indexingConfiguration': {
-        if (d.change !== 'different' || !d.source || !d.target) break;
-        if ((d.narrower ?? []).length === 0) {
-          b.skip(d.kind, d.key, 'the target indexes more than the source; left as is (narrowing it could break its own queries and re-index its fleet)');
-          break;
-        }
-        b.add({ type: 'updateIndexingConfiguration', kind: d.kind, key: d.key, action: 'update', phase: PHASES.indexingConfiguration, configuration: widenedIndexing(d.source, d.target) });
-        break;
-      }
-      case 'roleAlias': {
-        if (d.change === 'missing' && d.source) {
-          b.add({ type: 'createRoleAlias', kind: d.kind, key: d.key, action: 'create', phase: PHASES.roleAliases, roleAlias: d.source });
-        } else if (d.change === 'different' && d.source) {
-          b.add({ type: 'updateRoleAlias', kind: d.kind, key: d.key, action: 'update', phase: PHASES.roleAliases, roleAlias: d.source });
-        } else if (d.change === 'extra') {
-          if (!mirror) b.skip(d.kind, d.key, RETAINED);
-          else b.add({ type: 'deleteRoleAlias', kind: d.kind, key: d.key, action: 'delete', phase: PHASES.deleteRoleAliases, name: d.key });
-        }
-        break;
-      }
-      case 'caCertificate': {
-        if ((d.change === 'missing' || d.change === 'different') && d.source) {
-          let caCertificate: CaCertificate;
-          try {
-            const registrationConfig = expectedRegistrationConfig(d.source.registrationConfig, options, d.key);
-            caCertificate = { ...d.source, ...(registrationConfig === undefined ? {} : { registrationConfig }) };
-          } catch (error) {
-            b.invalid.push({ kind: d.kind, key: d.key, errorName: errorName(error), message: errorMessage(error) });
-            break;
-          }
-          if (d.change === 'missing') b.add({ type: 'registerCaCertificate', kind: d.kind, key: d.key, action: 'create', phase: PHASES.caCertificates, caCertificate });
-          else b.add({ type: 'updateCaCertificate', kind: d.kind, key: d.key, action: 'update', phase: PHASES.caCertificates, caCertificate });
-        } else if (d.change === 'extra' && d.target) {
-          if (!mirror) b.skip(d.kind, d.key, RETAINED);
-          else {
-            if (d.target.status === 'ACTIVE') {
-              b.add({ type: 'updateCaCertificate', kind: d.kind, key: d.key, action: 'update', phase: PHASES.prepareDeletes, caCertificate: { ...d.target, status: 'INACTIVE' }, deletePreparation: true });
-            }
-            b.add({ type: 'deleteCaCertificate', kind: d.kind, key: d.key, action: 'delete', phase: PHASES.deleteCaCertificates, certificateId: d.key, requires: [resourceId('caCertificate', d.key)] });
-          }
-        }
-        break;
-      }
-      case 'certificate': {
-        if (d.change === 'missing' && d.source) {
-          const caId = d.source.caCertificateId;
-          const withCa = d.sourceCa !== undefined && caId !== undefined && (d.sourceCa.inTarget || createdCas.has(caId));
-          b.add({
-            type: 'registerCertificate', kind: d.kind, key: d.key, action: 'create', phase: PHASES.certificates,
-            certificateId: d.key, certificatePem: d.source.certificatePem, status: targetCertificateStatus(d.source.status),
-            ...(withCa && d.sourceCa ? { caCertificatePem: d.sourceCa.certificatePem } : {}),
-            requires: withCa && caId !== undefined ? [resourceId('caCertificate', caId)] : [],
-          });
-        } else if (d.change === 'different' && d.source && d.target) {
-          const change = certificateStatusChange(d.source.status, d.target.status);
-          if (change.action === 'refuse') b.skip(d.kind, d.key, change.reason);
-          else if (change.action === 'set') {
-            b.add({ type: 'updateCertificateStatus', kind: d.kind, key: d.key, action: 'update', phase: PHASES.certificates, certificateId: d.key, status: change.status });
-          }
-        } else if (d.change === 'extra' && d.target) {
-          if (!mirror) b.skip(d.kind, d.key, RETAINED);
-          else {
-            if (d.target.status === 'ACTIVE') {
-              b.add({ type: 'updateCertificateStatus', kind: d.kind, key: d.key, action: 'update', phase: PHASES.prepareDeletes, certificateId: d.key, status: 'INACTIVE', deletePreparation: true });
-            }
-            b.add({ type: 'deleteCertificate', kind: d.kind, key: d.key, action: 'delete', phase: PHASES.deleteCertificates, certificateId: d.key, requires: [resourceId('certificate', d.key)] });
-          }
-        }
-        break;
-      }
-      case 'thing':
-        planThing(b, d, mirror, typeDiffs);
-        break;
-      case 'groupMembership': {
-        const m = d.source ?? d.target;
-        if (m === undefined) break;
-        const requires = [resourceId('thing', m.thingName), resourceId('thingGroup', m.groupName)];
-        if (d.change === 'missing') {
-          b.add({ type: 'addThingToGroup', kind: d.kind, key: d.key, action: 'create', phase: PHASES.relationships, thingName: m.thingName, groupName: m.groupName, requires });
-        } else if (d.change === 'extra') {
-          if (!d.parentInSource && !mirror) b.skip(d.kind, d.key, ORPHAN_RETAINED);
-          else {
-            b.add({ type: 'removeThingFromGroup', kind: d.kind, key: d.key, action: 'delete', phase: d.parentInSource ? PHASES.membershipRemovals : PHASES.detachPrincipals, thingName: m.thingName, groupName: m.groupName, ...(d.parentInSource ? {} : { deletePreparation: true }) });
-          }
-        }
-        break;
-      }
-      case 'thingPrincipalAttachment': {
-        const a = d.source ?? d.target;
-        if (a === undefined) break;
-        const own = resourceId('thingPrincipalAttachment', d.key);
-        const attach = (requires: string[]) =>
-          b.add({
-            type: 'attachThingPrincipal', kind: d.kind, key: d.key, action: 'create', phase: PHASES.attachments,
-            thingName: a.thingName, certificateId: a.certificateId, principalType: d.source?.type ?? 'NON_EXCLUSIVE_THING',
-            requires: [...requires, resourceId('thing', a.thingName), resourceId('certificate', a.certificateId)],
-          });
-        if (d.change === 'missing') attach([]);
-        else if (d.change === 'different') {
-          // The type of an attachment cannot be changed in place: detach, then attach with the new type.
-          b.add({ type: 'detachThingPrincipal', kind: d.kind, key: d.key, action: 'delete', phase: PHASES.relationships, thingName: a.thingName, certificateId: a.certificateId });
-          attach([own]);
-        } else if (d.change === 'extra') {
-          if (!d.parentInSource && !mirror) b.skip(d.kind, d.key, ORPHAN_RETAINED);
-          else {
-            b.add({ type: 'detachThingPrincipal', kind: d.kind, key: d.key, action: 'delete', phase: PHASES.detachPrincipals, thingName: a.thingName, certificateId: a.certificateId, ...(d.parentInSource ? {} : { deletePreparation: true }) });
-          }
-        }
-        break;
-      }
-      case 'policyAttachment': {
-        const a = d.source ?? d.target;
-        if (a === undefined) break;
-        if (d.change === 'missing') {
-          b.add({ type: 'attachPolicy', kind: d.kind, key: d.key, action: 'create', phase: PHASES.attachments, policyName: a.policyName, target: a.target, requires: [resourceId('policy', a.policyName), targetId(a.target)] });
-        } else if (d.change === 'extra') {
-          if (!d.parentInSource && !mirror) b.skip(d.kind, d.key, ORPHAN_RETAINED);
-          else {
-            b.add({ type: 'detachPolicy', kind: d.kind, key: d.key, action: 'delete', phase: PHASES.detachPolicies, policyName: a.policyName, target: a.target, ...(d.parentInSource ? {} : { deletePreparation: true }) });
-          }
-        }
-        break;
-      }
-    }
+    (PLANNERS[d.kind] as Planner<Difference>)(d, ctx);
   }
 
   addDeleteDependencies(b.operations, differences);
@@ -479,7 +277,196 @@ export function plan(differences: readonly Difference[], options: PlanOptions): 
   return { operations, skipped: b.skipped, invalid: b.invalid, ...(refused ? { refused } : {}) };
 }
 
-function planThing(b: PlanBuilder, d: ThingDifference, mirror: boolean, typeDiffs: Map<string, ThingTypeDifference>): void {
+/** Thing types: created undeprecated and deprecated at the end, so things can still be associated with them. */
+function planThingType(d: ThingTypeDifference, { b, mirror }: PlanContext): void {
+  const id = resourceId('thingType', d.key);
+  if (d.change === 'missing' && d.source) {
+    b.add({ type: 'createThingType', kind: d.kind, key: d.key, action: 'create', phase: PHASES.thingTypes, thingType: { ...d.source, deprecated: false } });
+    if (d.source.deprecated) {
+      b.add({ type: 'setThingTypeDeprecated', kind: d.kind, key: d.key, action: 'update', phase: PHASES.deprecations, name: d.key, deprecated: true, requires: [id] }, ':true');
+    }
+  } else if (d.change === 'different' && d.source && d.target) {
+    const fields = new Set(d.fields?.map((f) => f.field));
+    if (fields.has('description') || fields.has('searchableAttributes') || fields.has('mqtt5Configuration')) {
+      b.add({ type: 'updateThingType', kind: d.kind, key: d.key, action: 'update', phase: PHASES.thingTypes, thingType: d.source });
+    }
+    if (fields.has('deprecated')) {
+      const deprecated = d.source.deprecated;
+      b.add(
+        { type: 'setThingTypeDeprecated', kind: d.kind, key: d.key, action: 'update', phase: deprecated ? PHASES.deprecations : PHASES.thingTypes, name: d.key, deprecated },
+        `:${deprecated}`,
+      );
+    }
+  } else if (d.change === 'extra' && d.target) {
+    if (!mirror) b.skip(d.kind, d.key, RETAINED);
+    else {
+      if (!d.target.deprecated) {
+        b.add({ type: 'setThingTypeDeprecated', kind: d.kind, key: d.key, action: 'update', phase: PHASES.prepareDeletes, name: d.key, deprecated: true, deletePreparation: true }, ':true');
+      }
+      b.add({ type: 'deleteThingType', kind: d.kind, key: d.key, action: 'delete', phase: PHASES.deleteThingTypes, name: d.key, requires: [id] });
+    }
+  }
+}
+
+/** Thing groups: parents first on create, children first on delete; kind and parent cannot change. */
+function planThingGroup(d: ThingGroupDifference, { b, mirror }: PlanContext): void {
+  const depth = Math.min(d.depth ?? 0, MAX_GROUP_DEPTH);
+  if (d.change === 'missing' && d.source) {
+    const parent = d.source.kind === 'static' ? d.source.parentName : undefined;
+    b.add({
+      type: 'createThingGroup', kind: d.kind, key: d.key, action: 'create', phase: PHASES.thingGroups + depth, group: d.source,
+      requires: parent === undefined ? [] : [resourceId('thingGroup', parent)],
+    });
+  } else if (d.change === 'different' && d.source && d.target) {
+    const fields = new Set(d.fields?.map((f) => f.field));
+    if (fields.has('kind')) {
+      b.skip(d.kind, d.key, `the group is ${d.source.kind} in the source and ${d.target.kind} in the target; a group cannot change kind (delete it in the target to recreate it)`);
+      return;
+    }
+    if (fields.has('parentName')) {
+      b.skip(d.kind, d.key, 'the parent of a thing group cannot change in AWS; delete the group in the target to recreate it under its new parent');
+    }
+    if ([...fields].some((f) => f !== 'parentName')) {
+      b.add({ type: 'updateThingGroup', kind: d.kind, key: d.key, action: 'update', phase: PHASES.thingGroups + depth, group: d.source });
+    }
+  } else if (d.change === 'extra' && d.target) {
+    if (!mirror) b.skip(d.kind, d.key, RETAINED);
+    else {
+      b.add({ type: 'deleteThingGroup', kind: d.kind, key: d.key, action: 'delete', phase: PHASES.deleteThingGroups + (MAX_GROUP_DEPTH - depth), name: d.key, groupKind: d.target.kind });
+    }
+  }
+}
+
+/** Policies: the source document, rewritten to the target region (and account); a change is a new default version. */
+function planPolicy(d: PolicyDifference, { b, options, mirror }: PlanContext): void {
+  if ((d.change === 'missing' || d.change === 'different') && d.source) {
+    let rewritten;
+    try {
+      rewritten = rewritePolicyDocument(d.source.document, options.sourceRegion, options.targetRegion, d.key, options.accounts);
+    } catch (error) {
+      b.invalid.push({ kind: d.kind, key: d.key, errorName: errorName(error), message: errorMessage(error) });
+      return;
+    }
+    b.add({
+      type: d.change === 'missing' ? 'createPolicy' : 'createPolicyVersion', kind: d.kind, key: d.key,
+      action: d.change === 'missing' ? 'create' : 'update', phase: PHASES.policies,
+      name: d.key, document: rewritten.document, rewrittenArns: rewritten.rewrittenArns, rewrittenAccounts: rewritten.rewrittenAccounts,
+    });
+  } else if (d.change === 'extra') {
+    if (!mirror) b.skip(d.kind, d.key, RETAINED);
+    else b.add({ type: 'deletePolicy', kind: d.kind, key: d.key, action: 'delete', phase: PHASES.deletePolicies, name: d.key });
+  }
+}
+
+/** Provisioning templates: the body rewritten to the target region; a hook in the source region is left for the operator. */
+function planProvisioningTemplate(d: ProvisioningTemplateDifference, { b, options, mirror }: PlanContext): void {
+  if ((d.change === 'missing' || d.change === 'different') && d.source) {
+    const hookArn = d.source.preProvisioningHook?.targetArn;
+    if (hookArn !== undefined && arnRegion(hookArn) === options.sourceRegion) {
+      // Written as is, the secondary's provisioning would call the primary's region; written without
+      // it, devices would provision unchecked. Neither is a copy: reported for the operator instead.
+      b.skip(d.kind, d.key, `its pre-provisioning hook ${hookArn} is in the source region ${options.sourceRegion}; deploy the hook in ${options.targetRegion} and set it on the target's template`);
+      return;
+    }
+    if (d.change === 'different' && d.target && d.target.type !== d.source.type) {
+      b.skip(d.kind, d.key, `a provisioning template cannot change type (${d.target.type} in the target, ${d.source.type} in the source); delete it in the target to recreate it`);
+      return;
+    }
+    let template: ProvisioningTemplate;
+    try {
+      template = { ...d.source, templateBody: rewriteTemplateBody(d.source.templateBody, options.sourceRegion, options.targetRegion, `provisioning template "${d.key}"`, options.accounts).body };
+    } catch (error) {
+      b.invalid.push({ kind: d.kind, key: d.key, errorName: errorName(error), message: errorMessage(error) });
+      return;
+    }
+    if (d.change === 'missing') {
+      b.add({ type: 'createProvisioningTemplate', kind: d.kind, key: d.key, action: 'create', phase: PHASES.provisioningTemplates, template });
+    } else {
+      const newBody = (d.fields ?? []).some((f) => f.field === 'templateBody');
+      b.add({ type: 'updateProvisioningTemplate', kind: d.kind, key: d.key, action: 'update', phase: PHASES.provisioningTemplates, template, newBody });
+    }
+  } else if (d.change === 'extra') {
+    if (!mirror) b.skip(d.kind, d.key, RETAINED);
+    else b.add({ type: 'deleteProvisioningTemplate', kind: d.kind, key: d.key, action: 'delete', phase: PHASES.deleteProvisioningTemplates, name: d.key });
+  }
+}
+
+/** The fleet-indexing configuration: widened to index what the source does, never narrowed. */
+function planIndexingConfiguration(d: IndexingConfigurationDifference, { b }: PlanContext): void {
+  if (d.change !== 'different' || !d.source || !d.target) return;
+  if ((d.narrower ?? []).length === 0) {
+    b.skip(d.kind, d.key, 'the target indexes more than the source; left as is (narrowing it could break its own queries and re-index its fleet)');
+    return;
+  }
+  b.add({ type: 'updateIndexingConfiguration', kind: d.kind, key: d.key, action: 'update', phase: PHASES.indexingConfiguration, configuration: widenedIndexing(d.source, d.target) });
+}
+
+/** Role aliases: created or updated in place; an extra one deleted only in mirror mode. */
+function planRoleAlias(d: RoleAliasDifference, { b, mirror }: PlanContext): void {
+  if (d.change === 'missing' && d.source) {
+    b.add({ type: 'createRoleAlias', kind: d.kind, key: d.key, action: 'create', phase: PHASES.roleAliases, roleAlias: d.source });
+  } else if (d.change === 'different' && d.source) {
+    b.add({ type: 'updateRoleAlias', kind: d.kind, key: d.key, action: 'update', phase: PHASES.roleAliases, roleAlias: d.source });
+  } else if (d.change === 'extra') {
+    if (!mirror) b.skip(d.kind, d.key, RETAINED);
+    else b.add({ type: 'deleteRoleAlias', kind: d.kind, key: d.key, action: 'delete', phase: PHASES.deleteRoleAliases, name: d.key });
+  }
+}
+
+/** CA certificates: registered with the registration config the target needs; made INACTIVE before a delete. */
+function planCaCertificate(d: CaCertificateDifference, { b, options, mirror }: PlanContext): void {
+  if ((d.change === 'missing' || d.change === 'different') && d.source) {
+    let caCertificate: CaCertificate;
+    try {
+      const registrationConfig = expectedRegistrationConfig(d.source.registrationConfig, options, d.key);
+      caCertificate = { ...d.source, ...(registrationConfig === undefined ? {} : { registrationConfig }) };
+    } catch (error) {
+      b.invalid.push({ kind: d.kind, key: d.key, errorName: errorName(error), message: errorMessage(error) });
+      return;
+    }
+    if (d.change === 'missing') b.add({ type: 'registerCaCertificate', kind: d.kind, key: d.key, action: 'create', phase: PHASES.caCertificates, caCertificate });
+    else b.add({ type: 'updateCaCertificate', kind: d.kind, key: d.key, action: 'update', phase: PHASES.caCertificates, caCertificate });
+  } else if (d.change === 'extra' && d.target) {
+    if (!mirror) b.skip(d.kind, d.key, RETAINED);
+    else {
+      if (d.target.status === 'ACTIVE') {
+        b.add({ type: 'updateCaCertificate', kind: d.kind, key: d.key, action: 'update', phase: PHASES.prepareDeletes, caCertificate: { ...d.target, status: 'INACTIVE' }, deletePreparation: true });
+      }
+      b.add({ type: 'deleteCaCertificate', kind: d.kind, key: d.key, action: 'delete', phase: PHASES.deleteCaCertificates, certificateId: d.key, requires: [resourceId('caCertificate', d.key)] });
+    }
+  }
+}
+
+/** Certificates: registered with their CA when the target has it; statuses are never widened. */
+function planCertificate(d: CertificateDifference, { b, mirror, createdCas }: PlanContext): void {
+  if (d.change === 'missing' && d.source) {
+    const caId = d.source.caCertificateId;
+    const withCa = d.sourceCa !== undefined && caId !== undefined && (d.sourceCa.inTarget || createdCas.has(caId));
+    b.add({
+      type: 'registerCertificate', kind: d.kind, key: d.key, action: 'create', phase: PHASES.certificates,
+      certificateId: d.key, certificatePem: d.source.certificatePem, status: targetCertificateStatus(d.source.status),
+      ...(withCa && d.sourceCa ? { caCertificatePem: d.sourceCa.certificatePem } : {}),
+      requires: withCa && caId !== undefined ? [resourceId('caCertificate', caId)] : [],
+    });
+  } else if (d.change === 'different' && d.source && d.target) {
+    const change = certificateStatusChange(d.source.status, d.target.status);
+    if (change.action === 'refuse') b.skip(d.kind, d.key, change.reason);
+    else if (change.action === 'set') {
+      b.add({ type: 'updateCertificateStatus', kind: d.kind, key: d.key, action: 'update', phase: PHASES.certificates, certificateId: d.key, status: change.status });
+    }
+  } else if (d.change === 'extra' && d.target) {
+    if (!mirror) b.skip(d.kind, d.key, RETAINED);
+    else {
+      if (d.target.status === 'ACTIVE') {
+        b.add({ type: 'updateCertificateStatus', kind: d.kind, key: d.key, action: 'update', phase: PHASES.prepareDeletes, certificateId: d.key, status: 'INACTIVE', deletePreparation: true });
+      }
+      b.add({ type: 'deleteCertificate', kind: d.kind, key: d.key, action: 'delete', phase: PHASES.deleteCertificates, certificateId: d.key, requires: [resourceId('certificate', d.key)] });
+    }
+  }
+}
+
+/** Things: created after their type, with the type undeprecated around a new association; billing groups moved. */
+function planThing(d: ThingDifference, { b, mirror, typeDiffs }: PlanContext): void {
   const id = resourceId('thing', d.key);
   const s = d.source;
   const typeRequires = s?.thingTypeName === undefined ? [] : [resourceId('thingType', s.thingTypeName)];
@@ -522,6 +509,75 @@ function planThing(b: PlanBuilder, d: ThingDifference, mirror: boolean, typeDiff
   }
 }
 
+/** Static group memberships: a removal runs before additions (a thing is in one group of a hierarchy). */
+function planGroupMembership(d: GroupMembershipDifference, { b, mirror }: PlanContext): void {
+  const m = d.source ?? d.target;
+  if (m === undefined) return;
+  const requires = [resourceId('thing', m.thingName), resourceId('thingGroup', m.groupName)];
+  if (d.change === 'missing') {
+    b.add({ type: 'addThingToGroup', kind: d.kind, key: d.key, action: 'create', phase: PHASES.relationships, thingName: m.thingName, groupName: m.groupName, requires });
+  } else if (d.change === 'extra') {
+    if (!d.parentInSource && !mirror) b.skip(d.kind, d.key, ORPHAN_RETAINED);
+    else {
+      b.add({ type: 'removeThingFromGroup', kind: d.kind, key: d.key, action: 'delete', phase: d.parentInSource ? PHASES.membershipRemovals : PHASES.detachPrincipals, thingName: m.thingName, groupName: m.groupName, ...(d.parentInSource ? {} : { deletePreparation: true }) });
+    }
+  }
+}
+
+/** Thing–principal attachments: attached after the thing and certificate; a type change is a detach, then an attach. */
+function planThingPrincipalAttachment(d: ThingPrincipalAttachmentDifference, { b, mirror }: PlanContext): void {
+  const a = d.source ?? d.target;
+  if (a === undefined) return;
+  const own = resourceId('thingPrincipalAttachment', d.key);
+  const attach = (requires: string[]) =>
+    b.add({
+      type: 'attachThingPrincipal', kind: d.kind, key: d.key, action: 'create', phase: PHASES.attachments,
+      thingName: a.thingName, certificateId: a.certificateId, principalType: d.source?.type ?? 'NON_EXCLUSIVE_THING',
+      requires: [...requires, resourceId('thing', a.thingName), resourceId('certificate', a.certificateId)],
+    });
+  if (d.change === 'missing') attach([]);
+  else if (d.change === 'different') {
+    // The type of an attachment cannot be changed in place: detach, then attach with the new type.
+    b.add({ type: 'detachThingPrincipal', kind: d.kind, key: d.key, action: 'delete', phase: PHASES.relationships, thingName: a.thingName, certificateId: a.certificateId });
+    attach([own]);
+  } else if (d.change === 'extra') {
+    if (!d.parentInSource && !mirror) b.skip(d.kind, d.key, ORPHAN_RETAINED);
+    else {
+      b.add({ type: 'detachThingPrincipal', kind: d.kind, key: d.key, action: 'delete', phase: PHASES.detachPrincipals, thingName: a.thingName, certificateId: a.certificateId, ...(d.parentInSource ? {} : { deletePreparation: true }) });
+    }
+  }
+}
+
+/** Policy attachments: attached after the policy and its target; an extra one detached when its parent is in the source, or in mirror mode. */
+function planPolicyAttachment(d: PolicyAttachmentDifference, { b, mirror }: PlanContext): void {
+  const a = d.source ?? d.target;
+  if (a === undefined) return;
+  if (d.change === 'missing') {
+    b.add({ type: 'attachPolicy', kind: d.kind, key: d.key, action: 'create', phase: PHASES.attachments, policyName: a.policyName, target: a.target, requires: [resourceId('policy', a.policyName), targetId(a.target)] });
+  } else if (d.change === 'extra') {
+    if (!d.parentInSource && !mirror) b.skip(d.kind, d.key, ORPHAN_RETAINED);
+    else {
+      b.add({ type: 'detachPolicy', kind: d.kind, key: d.key, action: 'delete', phase: PHASES.detachPolicies, policyName: a.policyName, target: a.target, ...(d.parentInSource ? {} : { deletePreparation: true }) });
+    }
+  }
+}
+
+/** The planner of each kind, as `diff.ts` has one comparison per kind. */
+const PLANNERS: { [K in DifferenceKind]: Planner<Extract<Difference, { kind: K }>> } = {
+  indexingConfiguration: planIndexingConfiguration,
+  thingType: planThingType,
+  thingGroup: planThingGroup,
+  policy: planPolicy,
+  provisioningTemplate: planProvisioningTemplate,
+  roleAlias: planRoleAlias,
+  caCertificate: planCaCertificate,
+  certificate: planCertificate,
+  thing: planThing,
+  groupMembership: planGroupMembership,
+  thingPrincipalAttachment: planThingPrincipalAttachment,
+  policyAttachment: planPolicyAttachment,
+};
+
 /** Makes each top-level delete depend on the detaches and deletes that must succeed before it (linear time). */
 function addDeleteDependencies(operations: Operation[], differences: readonly Difference[]): void {
   const index = new Map<string, string[]>();
@@ -560,14 +616,10 @@ function addDeleteDependencies(operations: Operation[], differences: readonly Di
 function guardMassDelete(b: PlanBuilder, options: PlanOptions): MassDeleteRefusal | undefined {
   const isTopLevelDelete = (op: Operation) => op.action === 'delete' && TOP_LEVEL_KINDS.includes(op.kind);
   const deletes = b.operations.filter(isTopLevelDelete);
-  const limit = massDeleteLimit(options.targetThingCount ?? 0, options.massDelete);
-  if (deletes.length <= limit || options.allowMassDelete) return undefined;
-  const reason = `mass-delete guard: ${deletes.length} deletes exceed the limit of ${limit}; re-run with allowMassDelete to delete them`;
+  const refusal = massDeleteRefusal(deletes.length, options.targetThingCount ?? 0, options.massDelete, options.allowMassDelete);
+  if (refusal === undefined) return undefined;
   const kept = b.operations.filter((op) => !isTopLevelDelete(op) && !op.deletePreparation);
   b.operations.splice(0, b.operations.length, ...kept);
-  for (const op of deletes) b.skip(op.kind, op.key, reason);
-  return { reason, deletes: deletes.length, limit };
+  for (const op of deletes) b.skip(op.kind, op.key, refusal.reason);
+  return refusal;
 }
-
-/** Re-exported so callers can key attachments without another import. */
-export { groupMembershipKey, policyTargetKey, thingPrincipalKey };

@@ -3,93 +3,25 @@
  * both snapshots hold). A relationship ref (`thingPrincipals`, `policyAttachments`) also reads its parent
  * (the thing; the certificate or group), because whether an extra relationship is removed in retain
  * mode depends on whether its parent exists in the source; the parent is then converged as well.
+ * The event path's stages (what one change converges, in which order) are in `./change-stages`.
  */
-import { z } from 'zod';
 import {
-  CertificateIdSchema,
-  PolicyNameSchema,
-  PolicyTargetSchema,
-  ProvisioningTemplateNameSchema,
-  RoleAliasNameSchema,
-  RegistryNameSchema,
-  ThingNameSchema,
   emptySnapshot,
-  policyAttachmentKey,
-  policyTargetKey,
-  thingPrincipalKey,
   type PolicyTarget,
-  type Certificate,
   type RegistrySnapshot,
-  type Thing,
   type ThingGroup,
 } from './model';
+import { policyAttachmentKey, refKey, thingPrincipalKey, uniqueRefs } from './keys';
 import type { RegistryReader, ThingFilter } from './port';
 import { mapWithConcurrency } from './concurrency';
-import { InvalidResourceError, ResourceNotFoundError, TransientServiceError } from './errors';
 import type { DeleteMode } from './safety';
-
-/** Validates a ref arriving at a boundary (Lambda input, CLI). */
-export const ResourceRefSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('thingType'), name: RegistryNameSchema }),
-  z.strictObject({ kind: z.literal('thingGroup'), name: RegistryNameSchema }),
-  z.strictObject({ kind: z.literal('policy'), name: PolicyNameSchema }),
-  z.strictObject({ kind: z.literal('caCertificate'), certificateId: CertificateIdSchema }),
-  z.strictObject({ kind: z.literal('provisioningTemplate'), name: ProvisioningTemplateNameSchema }),
-  z.strictObject({ kind: z.literal('roleAlias'), name: RoleAliasNameSchema }),
-  /** The region's fleet-indexing configuration (one per region). */
-  z.strictObject({ kind: z.literal('indexingConfiguration') }),
-  /** The devices a bulk registration task registered (expanded into their stages; never read as a resource). */
-  z.strictObject({ kind: z.literal('thingRegistrationTask'), taskId: z.string().min(1).max(40) }),
-  z.strictObject({ kind: z.literal('certificate'), certificateId: CertificateIdSchema }),
-  /** The thing with its static group memberships. */
-  z.strictObject({ kind: z.literal('thing'), name: ThingNameSchema }),
-  /** The thing–principal attachments of one thing (and the thing). */
-  z.strictObject({ kind: z.literal('thingPrincipals'), thingName: ThingNameSchema }),
-  /** The policies attached to one certificate or group (and that certificate or group). */
-  z.strictObject({ kind: z.literal('policyAttachments'), target: PolicyTargetSchema }),
-]);
-/** A reference to one resource, or to the relationships of one parent, to read and converge. */
-export type ResourceRef = z.infer<typeof ResourceRefSchema>;
-
-/** A stable string for a ref (for de-duplication and logs). */
-export function refKey(ref: ResourceRef): string {
-  switch (ref.kind) {
-    case 'thingType':
-    case 'thingGroup':
-    case 'policy':
-    case 'thing':
-    case 'provisioningTemplate':
-    case 'roleAlias':
-      return `${ref.kind}:${ref.name}`;
-    case 'caCertificate':
-    case 'certificate':
-      return `${ref.kind}:${ref.certificateId}`;
-    case 'thingPrincipals':
-      return `thingPrincipals:${ref.thingName}`;
-    case 'indexingConfiguration':
-      return 'indexingConfiguration';
-    case 'thingRegistrationTask':
-      return `thingRegistrationTask:${ref.taskId}`;
-    case 'policyAttachments':
-      return `policyAttachments:${policyTargetKey(ref.target)}`;
-  }
-}
-
-/** Removes duplicate refs, keeping the first occurrence. */
-export function uniqueRefs(refs: readonly ResourceRef[]): ResourceRef[] {
-  const seen = new Set<string>();
-  return refs.filter((ref) => {
-    const key = refKey(ref);
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
+import type { ResourceRef } from './resource-ref';
 
 const DEFAULT_CONCURRENCY = 8;
 
 /** Builds a snapshot from reads, each resource read once and stored once. */
 class SnapshotCollector {
+  /** One read per ref, keyed by `refKey`. */
   private readonly memo = new Map<string, Promise<unknown>>();
   private readonly items = {
     thingTypes: new Map<string, RegistrySnapshot['thingTypes'][number]>(),
@@ -120,33 +52,33 @@ class SnapshotCollector {
   }
 
   async thingType(name: string) {
-    const t = await this.once(`thingType:${name}`, () => this.reader.getThingType(name));
+    const t = await this.once(refKey({ kind: 'thingType', name }), () => this.reader.getThingType(name));
     if (t) this.items.thingTypes.set(name, t);
     return t;
   }
   async thingGroup(name: string) {
-    const g = await this.once(`thingGroup:${name}`, () => this.reader.getThingGroup(name));
+    const g = await this.once(refKey({ kind: 'thingGroup', name }), () => this.reader.getThingGroup(name));
     if (g) this.items.thingGroups.set(name, g);
     return g;
   }
   async thing(name: string) {
-    const t = await this.once(`thing:${name}`, () => this.reader.getThing(name));
+    const t = await this.once(refKey({ kind: 'thing', name }), () => this.reader.getThing(name));
     if (t) this.items.things.set(name, t);
     return t;
   }
   async certificate(id: string) {
-    const c = await this.once(`certificate:${id}`, () => this.reader.getCertificate(id));
+    const c = await this.once(refKey({ kind: 'certificate', certificateId: id }), () => this.reader.getCertificate(id));
     if (c) this.items.certificates.set(id, c);
     return c;
   }
   async caCertificate(id: string) {
-    const c = await this.once(`caCertificate:${id}`, () => this.reader.getCaCertificate(id));
+    const c = await this.once(refKey({ kind: 'caCertificate', certificateId: id }), () => this.reader.getCaCertificate(id));
     if (c) this.items.caCertificates.set(id, c);
     return c;
   }
   async provisioningTemplate(name: string) {
     this.templatesRead = true;
-    const t = await this.once(`provisioningTemplate:${name}`, () => this.reader.getProvisioningTemplate(name));
+    const t = await this.once(refKey({ kind: 'provisioningTemplate', name }), () => this.reader.getProvisioningTemplate(name));
     if (t) this.items.provisioningTemplates.set(name, t);
     return t;
   }
@@ -157,7 +89,7 @@ class SnapshotCollector {
   }
   async roleAlias(name: string) {
     this.roleAliasesRead = true;
-    const a = await this.once(`roleAlias:${name}`, () => this.reader.getRoleAlias(name));
+    const a = await this.once(refKey({ kind: 'roleAlias', name }), () => this.reader.getRoleAlias(name));
     if (a) this.items.roleAliases.set(name, a);
     return a;
   }
@@ -167,11 +99,11 @@ class SnapshotCollector {
     for await (const a of this.reader.listRoleAliases()) this.items.roleAliases.set(a.name, a);
   }
   async indexingConfiguration() {
-    this.indexing = await this.once('indexingConfiguration', () => this.reader.getIndexingConfiguration());
+    this.indexing = await this.once(refKey({ kind: 'indexingConfiguration' }), () => this.reader.getIndexingConfiguration());
     return this.indexing;
   }
   async policy(name: string) {
-    const p = await this.once(`policy:${name}`, () => this.reader.getPolicy(name));
+    const p = await this.once(refKey({ kind: 'policy', name }), () => this.reader.getPolicy(name));
     if (p) this.items.policies.set(name, p);
     return p;
   }
@@ -179,7 +111,7 @@ class SnapshotCollector {
   async thingPrincipals(thingName: string) {
     const thing = await this.thing(thingName);
     if (thing === undefined) return [];
-    const attachments = await this.once(`thingPrincipals:${thingName}`, () => this.reader.listThingPrincipals(thingName));
+    const attachments = await this.once(refKey({ kind: 'thingPrincipals', thingName }), () => this.reader.listThingPrincipals(thingName));
     for (const a of attachments) this.items.thingPrincipalAttachments.set(thingPrincipalKey(a), a);
     return attachments;
   }
@@ -187,7 +119,7 @@ class SnapshotCollector {
   async policyAttachments(target: PolicyTarget) {
     const parent = target.kind === 'certificate' ? await this.certificate(target.certificateId) : await this.thingGroup(target.groupName);
     if (parent === undefined) return [];
-    const names = await this.once(`policyAttachments:${policyTargetKey(target)}`, () => this.reader.listAttachedPolicies(target));
+    const names = await this.once(refKey({ kind: 'policyAttachments', target }), () => this.reader.listAttachedPolicies(target));
     for (const policyName of names) {
       const a = { policyName, target };
       this.items.policyAttachments.set(policyAttachmentKey(a), a);
@@ -222,7 +154,7 @@ class SnapshotCollector {
         await this.indexingConfiguration();
         return;
       case 'thingRegistrationTask':
-        // Not a resource: changeStages expands it into the devices the task registered.
+        // Not a resource: changeStages (./change-stages) expands it into the devices the task registered.
         return;
       case 'certificate':
         await this.certificate(ref.certificateId);
@@ -434,228 +366,4 @@ export async function supportingRefs(
     for (const t of await target.listPolicyTargets(policy.name)) refs.push({ kind: 'policyAttachments', target: t });
   }
   return uniqueRefs(refs);
-}
-
-/**
- * How an event-driven sync treats a reference: the changed resource (and its own attachments) is
- * converged; what it depends on is only ensured to exist in the target (synced when absent), because
- * its own changes arrive as events of their own. This keeps an event to a few calls at the low IoT quotas.
- */
-export const StageItemSchema = z.strictObject({ ref: ResourceRefSchema, mode: z.enum(['converge', 'ensure']) });
-/** One reference of a change's stages, with how to treat it. */
-export type StageItem = z.infer<typeof StageItemSchema>;
-
-/** Whether the resource a reference names exists in a region (for an attachment set: its parent). */
-export async function refExists(reader: RegistryReader, ref: ResourceRef): Promise<boolean> {
-  switch (ref.kind) {
-    case 'thingType':
-      return (await reader.getThingType(ref.name)) !== undefined;
-    case 'thingGroup':
-      return (await reader.getThingGroup(ref.name)) !== undefined;
-    case 'policy':
-      return (await reader.getPolicy(ref.name)) !== undefined;
-    case 'caCertificate':
-      return (await reader.getCaCertificate(ref.certificateId)) !== undefined;
-    case 'provisioningTemplate':
-      return (await reader.getProvisioningTemplate(ref.name)) !== undefined;
-    case 'roleAlias':
-      return (await reader.getRoleAlias(ref.name)) !== undefined;
-    case 'indexingConfiguration':
-    case 'thingRegistrationTask':
-      return true;
-    case 'certificate':
-      return (await reader.getCertificate(ref.certificateId)) !== undefined;
-    case 'thing':
-      return (await reader.getThing(ref.name)) !== undefined;
-    case 'thingPrincipals':
-      return (await reader.getThing(ref.thingName)) !== undefined;
-    case 'policyAttachments':
-      return ref.target.kind === 'certificate'
-        ? (await reader.getCertificate(ref.target.certificateId)) !== undefined
-        : (await reader.getThingGroup(ref.target.groupName)) !== undefined;
-  }
-}
-
-/**
- * The stages still to run in the target: converged items always; ensured dependencies only where the
- * target lacks them. On a steady-state fleet that leaves a change with one or two stages, which is what
- * Standard workflows bill (state transitions) and what the IoT read quotas pay for.
- */
-export async function pendingStages(target: RegistryReader, stages: StageItem[][], concurrency = 8): Promise<ResourceRef[][]> {
-  const pending: ResourceRef[][] = [];
-  for (const stage of stages) {
-    const keep = await mapWithConcurrency(stage, concurrency, async (item) => item.mode === 'converge' || !(await refExists(target, item.ref)));
-    const refs = stage.filter((_, i) => keep[i]).map((item) => item.ref);
-    if (refs.length > 0) pending.push(refs);
-  }
-  return pending;
-}
-
-/** Static groups with their ancestors, one stage per depth, roots first. */
-async function groupStages(source: RegistryReader, names: readonly string[]): Promise<{ stages: ResourceRef[][]; all: string[] }> {
-  const parentOf = new Map<string, string | undefined>();
-  let pending = [...new Set(names)];
-  while (pending.length > 0) {
-    const next: string[] = [];
-    for (const name of pending) {
-      if (parentOf.has(name)) continue;
-      const group = await source.getThingGroup(name);
-      const parent = group?.kind === 'static' ? group.parentName : undefined;
-      parentOf.set(name, parent);
-      if (parent !== undefined && !parentOf.has(parent)) next.push(parent);
-    }
-    pending = next;
-  }
-  const depthOf = (name: string): number => {
-    let depth = 0;
-    for (let p = parentOf.get(name); p !== undefined && depth < 100; p = parentOf.get(p)) depth += 1;
-    return depth;
-  };
-  const stages: ResourceRef[][] = [];
-  for (const name of [...parentOf.keys()].sort()) {
-    const depth = depthOf(name);
-    (stages[depth] ??= []).push({ kind: 'thingGroup', name });
-  }
-  return { stages: stages.filter((s) => s !== undefined), all: [...parentOf.keys()] };
-}
-
-const certTarget = (certificateId: string): PolicyTarget => ({ kind: 'certificate', certificateId });
-const groupTarget = (groupName: string): PolicyTarget => ({ kind: 'thingGroup', groupName });
-const policyRefs = (names: readonly string[]): ResourceRef[] => names.map((name) => ({ kind: 'policy', name }));
-
-/**
- * The ordered stages an event-driven sync of `ref` runs, reading the source only for what they need:
- * a thing after its type, groups (parents first) and certificates; a certificate after its policies
- * and CA; a group after its policies and ancestors; attachments after their policies and parent.
- * A ref absent in the source yields just itself (the target then deletes or keeps it per mode).
- */
-export async function changeStages(source: RegistryReader, ref: ResourceRef): Promise<StageItem[][]> {
-  const ensure = (refs: ResourceRef[]): StageItem[] => uniqueRefs(refs).map((r) => ({ ref: r, mode: 'ensure' }));
-  const converge = (refs: ResourceRef[]): StageItem[] => refs.map((r) => ({ ref: r, mode: 'converge' }));
-  const stages = await (async (): Promise<StageItem[][]> => {
-    switch (ref.kind) {
-      case 'thing': {
-        const thing = await source.getThing(ref.name);
-        if (thing === undefined) return [converge([ref])];
-        return deviceStages(source, [thing]);
-      }
-      case 'certificate': {
-        const cert = await source.getCertificate(ref.certificateId);
-        if (cert === undefined) return [converge([ref])];
-        // A certificate attached to things is part of their devices: converge each device whole.
-        const things = (await mapWithConcurrency(await source.listPrincipalThings(cert.certificateId), 8, (a) => source.getThing(a.thingName))).filter(
-          (t): t is Thing => t !== undefined,
-        );
-        return deviceStages(source, things, [cert]);
-      }
-      case 'thingGroup': {
-        const group = await source.getThingGroup(ref.name);
-        if (group === undefined) return [converge([ref])];
-        // A dynamic group's query runs against the fleet index: the target must index what the source does first.
-        if (group.kind === 'dynamic') return [converge([{ kind: 'indexingConfiguration' }]), converge([ref])];
-        const groups = await groupStages(source, [group.name]);
-        const policies = await source.listAttachedPolicies(groupTarget(group.name));
-        const ancestors = groups.stages.slice(0, -1);
-        return [ensure(policyRefs(policies)), ...ancestors.map(ensure), converge([ref]), converge([{ kind: 'policyAttachments', target: groupTarget(group.name) }])];
-      }
-      case 'thingPrincipals': {
-        const thing = await source.getThing(ref.thingName);
-        if (thing === undefined) return [converge([ref])];
-        return deviceStages(source, [thing]);
-      }
-      case 'policyAttachments': {
-        const t = ref.target;
-        const parent: ResourceRef = t.kind === 'certificate' ? certRef(t.certificateId) : { kind: 'thingGroup', name: t.groupName };
-        return [ensure(policyRefs(await source.listAttachedPolicies(t))), ensure([parent]), converge([ref])];
-      }
-      case 'thingType':
-      case 'policy':
-      case 'provisioningTemplate':
-      case 'roleAlias':
-      case 'indexingConfiguration':
-        return [converge([ref])];
-      case 'thingRegistrationTask':
-        return taskDeviceStages(source, ref.taskId);
-      case 'caCertificate': {
-        // A JITP CA may name its template: ensure the template first.
-        const templateName = (await source.getCaCertificate(ref.certificateId))?.registrationConfig?.templateName;
-        return templateName === undefined ? [converge([ref])] : [ensure([{ kind: 'provisioningTemplate', name: templateName }]), converge([ref])];
-      }
-    }
-  })();
-  return stages.filter((stage) => stage.length > 0);
-}
-
-const certRef = (certificateId: string): ResourceRef => ({ kind: 'certificate', certificateId });
-
-/**
- * The stages that converge whole devices: each thing (type, attributes, billing group, static group
- * memberships), each certificate attached to it (status) with its policy attachments, the policies those
- * attach (created when missing, region rewritten), and the thing–principal attachments with their type.
- * Devices provisioned over the data plane (fleet provisioning, JITP) leave no CloudTrail record of their
- * certificate, policy attachment or thing attachment (aws-facts §11,
- * https://docs.aws.amazon.com/iot/latest/developerguide/iot-using-cloudtrail.html), so the one event they
- * do produce must bring all of it. Dependencies that have events of their own (type, groups, CA,
- * policies) are only ensured: data-plane provisioning only ever creates a policy, while every policy
- * update is a control-plane call (CreatePolicyVersion, SetDefaultPolicyVersion) that CloudTrail records
- * and that syncs on its own event, so converging policies here would only repeat that work per device.
- * The attachments are converged. A converged item reads both regions and writes nothing (principle 2).
- *
- * Stages: [type, root groups, CAs, policies (all ensured)] → deeper group levels → [certificates, things] →
- * [thing–principal attachments, certificate policy attachments].
- */
-export async function deviceStages(source: RegistryReader, things: readonly Thing[], extraCertificates: readonly Certificate[] = []): Promise<StageItem[][]> {
-  const ensure = (refs: ResourceRef[]): StageItem[] => uniqueRefs(refs).map((r) => ({ ref: r, mode: 'ensure' }));
-  const converge = (refs: ResourceRef[]): StageItem[] => uniqueRefs(refs).map((r) => ({ ref: r, mode: 'converge' }));
-  const groups = await groupStages(source, things.flatMap((t) => t.groupNames));
-  const certIds = [
-    ...new Set([
-      ...extraCertificates.map((c) => c.certificateId),
-      ...(await mapWithConcurrency(things, 8, (t) => source.listThingPrincipals(t.name))).flat().map((a) => a.certificateId),
-    ]),
-  ].sort();
-  const known = new Map(extraCertificates.map((c) => [c.certificateId, c] as const));
-  const certs = (await mapWithConcurrency(certIds, 8, async (id) => known.get(id) ?? (await source.getCertificate(id)))).filter((c): c is Certificate => c !== undefined);
-  const policies = [...new Set((await mapWithConcurrency(certs, 8, (c) => source.listAttachedPolicies(certTarget(c.certificateId)))).flat())].sort();
-  const types = things.flatMap((t): ResourceRef[] => (t.thingTypeName === undefined ? [] : [{ kind: 'thingType', name: t.thingTypeName }]));
-  const cas = certs.flatMap((c): ResourceRef[] => (c.caCertificateId === undefined ? [] : [{ kind: 'caCertificate', certificateId: c.caCertificateId }]));
-  const [rootGroups = [], ...deeperGroups] = groups.stages;
-  const stages: StageItem[][] = [
-    ensure([...types, ...rootGroups, ...cas, ...policyRefs(policies)]),
-    ...deeperGroups.map(ensure),
-    converge([...certs.map((c) => certRef(c.certificateId)), ...things.map((t): ResourceRef => ({ kind: 'thing', name: t.name }))]),
-    converge([
-      ...things.map((t): ResourceRef => ({ kind: 'thingPrincipals', thingName: t.name })),
-      ...certs.map((c): ResourceRef => ({ kind: 'policyAttachments', target: certTarget(c.certificateId) })),
-    ]),
-  ];
-  return stages.filter((stage) => stage.length > 0);
-}
-
-/**
- * Most devices one bulk registration task's event converges in one execution: each device adds a few
- * refs to the state (Step Functions caps a state's payload at 256 KiB), and the inner Map paces them at
- * ten in flight. A larger task fails with a clear error (nothing dropped silently); its things still
- * converge from their own registry events, and `reconcile` covers them.
- */
-export const MAX_TASK_DEVICES_PER_EXECUTION = 500;
-
-/**
- * The stages that converge every device a bulk registration task registered, read from the task's
- * results report (https://docs.aws.amazon.com/iot/latest/developerguide/bulk-provisioning.html). A task
- * still running throws TransientServiceError so the state machine's Retry waits with backoff.
- */
-async function taskDeviceStages(source: RegistryReader, taskId: string): Promise<StageItem[][]> {
-  const task = await source.getThingRegistrationTaskThings(taskId);
-  if (task === undefined) throw new ResourceNotFoundError(`thing registration task ${taskId} does not exist in ${source.region}`);
-  if (task.status === 'InProgress' || task.status === 'Cancelling') {
-    throw new TransientServiceError(`thing registration task ${taskId} is still ${task.status}; its devices converge once it has finished`);
-  }
-  if (task.thingNames.length > MAX_TASK_DEVICES_PER_EXECUTION) {
-    throw new InvalidResourceError(
-      `thing registration task ${taskId} registered ${task.thingNames.length} things, more than ${MAX_TASK_DEVICES_PER_EXECUTION} one execution converges; they converge from their own registry events, or run reconcile`,
-    );
-  }
-  const things = (await mapWithConcurrency(task.thingNames, 8, (name) => source.getThing(name))).filter((t): t is Thing => t !== undefined);
-  return things.length === 0 ? [] : deviceStages(source, things);
 }

@@ -10,7 +10,9 @@ import { plan, type Plan } from './plan';
 import { apply, type ApplyResult, type KindSummary, type Outcome } from './apply';
 import { silentLogger, type Logger } from './logger';
 import { DEFAULT_DELETE_MODE, type DeleteMode, type MassDeleteSettings } from './safety';
-import { mergeSnapshots, readResources, refKey, supportingRefs, uniqueRefs, type ResourceRef } from './scope';
+import { mergeSnapshots, readResources, supportingRefs } from './scope';
+import type { ResourceRef } from './resource-ref';
+import { refKey, uniqueRefs } from './keys';
 
 export type { SyncTarget } from './port';
 

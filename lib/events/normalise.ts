@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { InvalidInputError } from '../core/errors';
 import { CertificateIdSchema, PolicyNameSchema, ProvisioningTemplateNameSchema, RegistryNameSchema, RoleAliasNameSchema, ThingNameSchema } from '../core/model';
 import type { PolicyTarget } from '../core/model';
-import { ResourceRefSchema, type ResourceRef } from '../core/scope';
+import { ResourceRefSchema, type ResourceRef } from '../core/resource-ref';
 import {
   CLOUDTRAIL_DETAIL_TYPE,
   CloudTrailDetailSchema,

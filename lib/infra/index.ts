@@ -4,7 +4,7 @@ export { IotRegistrySyncPropsSchema, validateIotRegistrySyncProps } from './sync
 export type { IotRegistrySyncProps, IotRegistrySyncSettings } from './sync-props';
 export { REGISTRY_EVENT_CONFIGURATIONS } from './event-sources';
 export { SYNC_DEFINITION_FILE } from './sync-workflow';
-export type { SyncFunctionName } from './sync-workflow';
+export type { SyncFunctionName } from '../events/sync-functions';
 export { IotRegistrySyncStack, addIotRegistrySyncStacks } from './iot-registry-sync-stack';
 export type { IotRegistrySyncStackProps } from './iot-registry-sync-stack';
 export { AppConfigSchema, loadAppConfig, DEFAULT_CONFIG_FILE, PLACEHOLDER_ACCOUNT } from './app-config';

@@ -30,7 +30,8 @@ import { addReconcileJob } from './reconcile-job';
 import type { RegistryScope } from './registry-permissions';
 import { addReportBuckets, deadLetterQueue } from './storage';
 import { validateIotRegistrySyncProps, type IotRegistrySyncProps, type IotRegistrySyncSettings } from './sync-props';
-import { addSyncWorkflow, functionEnvironment, type SyncFunctionName } from './sync-workflow';
+import { addSyncWorkflow, functionEnvironment } from './sync-workflow';
+import type { SyncFunctionName } from '../events/sync-functions';
 
 /** The registry sync, deployed in the source region (the stack's region). */
 export class IotRegistrySync extends Construct {

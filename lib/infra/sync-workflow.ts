@@ -16,24 +16,10 @@ import { handlerFunction, lambdaRole, PROJECT_ROOT } from './handler-function';
 import { acknowledge, LAMBDA_TRACING_WILDCARD_REASON, STATE_MACHINE_WILDCARD_REASON } from './nag-acknowledgements';
 import { registryReadStatements, registryWriteStatements, throughTargetRole, type RegistryScope } from './registry-permissions';
 import type { IotRegistrySyncSettings } from './sync-props';
+import { SYNC_FUNCTIONS, type SyncFunctionName } from '../events/sync-functions';
 
 /** The reviewed sync definition, loaded as a string so that template assertions can read it. */
 export const SYNC_DEFINITION_FILE = join(PROJECT_ROOT, 'statemachine', 'sync.asl.json');
-
-/** The Lambda handlers, by the name their ASL substitution and construct ids use. */
-const SYNC_HANDLERS = {
-  ResolveChange: 'resolve-change.ts',
-  SyncThingType: 'sync-thing-type.ts',
-  SyncThingGroup: 'sync-thing-group.ts',
-  SyncPolicy: 'sync-policy.ts',
-  SyncCertificate: 'sync-certificate.ts',
-  SyncThing: 'sync-thing.ts',
-  SyncAttachments: 'sync-attachments.ts',
-  FinishSync: 'finish-sync.ts',
-} as const;
-
-/** Name of a function the sync state machine invokes. */
-export type SyncFunctionName = keyof typeof SYNC_HANDLERS;
 
 /** The environment every sync, reconcile and drift function reads its settings from (lambdas/runtime). */
 export function functionEnvironment(settings: IotRegistrySyncSettings, sourceAccount: string): Record<string, string> {
@@ -87,7 +73,7 @@ export function addSyncWorkflow(scope: Construct, options: SyncWorkflowOptions):
 
   const roleOf = (name: SyncFunctionName): iam.Role => (name === 'ResolveChange' ? resolveRole : name === 'FinishSync' ? finishRole : syncRole);
   const functions = {} as Record<SyncFunctionName, NodejsFunction>;
-  for (const [name, file] of Object.entries(SYNC_HANDLERS) as [SyncFunctionName, string][]) {
+  for (const [name, file] of Object.entries(SYNC_FUNCTIONS) as [SyncFunctionName, string][]) {
     functions[name] = handlerFunction(scope, name, { file, role: roleOf(name), retention, environment, sizing: FUNCTION_SIZING[name] });
   }
   return { stateMachine: syncStateMachine(scope, functions, options), functions, syncRole };

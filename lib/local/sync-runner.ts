@@ -12,30 +12,33 @@ import * as syncThing from '../../lambdas/sync-thing';
 import * as syncAttachments from '../../lambdas/sync-attachments';
 import * as finishSync from '../../lambdas/finish-sync';
 import type { SyncDependencies } from '../../lambdas/runtime/dependencies';
+import { SYNC_FUNCTION_NAMES, type SyncFunctionName, type SYNC_FUNCTIONS } from '../events/sync-functions';
 import { dependenciesFor, loadDefinition, LocalStateMachine, type LocalExecution, type RunOptions, type TaskDependencies } from './state-machine';
 
 /** Placeholder ARNs for the local run; each Task they name is overridden by a local handler. */
 export const LOCAL_SYNC_SUBSTITUTIONS: Record<string, string> = Object.fromEntries([
-  ...['ResolveChange', 'SyncThingType', 'SyncThingGroup', 'SyncPolicy', 'SyncCertificate', 'SyncThing', 'SyncAttachments', 'FinishSync'].map((name) => [
-    `${name}FunctionArn`,
-    `arn:aws:lambda:us-east-1:000000000000:function:${name}`,
-  ]),
+  ...SYNC_FUNCTION_NAMES.map((name) => [`${name}FunctionArn`, `arn:aws:lambda:us-east-1:000000000000:function:${name}`]),
   ['DeadLetterQueueUrl', 'https://sqs.us-east-1.amazonaws.com/000000000000/local-dead-letter-queue'],
   ['EventBusName', 'default'],
 ]);
 
+/** The handler module of each sync function (the file {@link SYNC_FUNCTIONS} names for it). */
+const SYNC_HANDLER_MODULES: Record<SyncFunctionName, { createHandler(deps: SyncDependencies): (input: never) => Promise<unknown> }> = {
+  ResolveChange: resolveChange,
+  SyncThingType: syncThingType,
+  SyncThingGroup: syncThingGroup,
+  SyncPolicy: syncPolicy,
+  SyncCertificate: syncCertificate,
+  SyncThing: syncThing,
+  SyncAttachments: syncAttachments,
+  FinishSync: finishSync,
+};
+
 /** The real Lambda handlers of the sync state machine, by Task state name (one dependency set, or one per state). */
-export function syncLambdaHandlers(deps: TaskDependencies<SyncDependencies>): Record<string, (input: never) => Promise<unknown>> {
-  return {
-    ResolveChange: resolveChange.createHandler(dependenciesFor(deps, 'ResolveChange')),
-    SyncThingType: syncThingType.createHandler(dependenciesFor(deps, 'SyncThingType')),
-    SyncThingGroup: syncThingGroup.createHandler(dependenciesFor(deps, 'SyncThingGroup')),
-    SyncPolicy: syncPolicy.createHandler(dependenciesFor(deps, 'SyncPolicy')),
-    SyncCertificate: syncCertificate.createHandler(dependenciesFor(deps, 'SyncCertificate')),
-    SyncThing: syncThing.createHandler(dependenciesFor(deps, 'SyncThing')),
-    SyncAttachments: syncAttachments.createHandler(dependenciesFor(deps, 'SyncAttachments')),
-    FinishSync: finishSync.createHandler(dependenciesFor(deps, 'FinishSync')),
-  };
+export function syncLambdaHandlers(deps: TaskDependencies<SyncDependencies>): Record<SyncFunctionName, (input: never) => Promise<unknown>> {
+  return Object.fromEntries(
+    SYNC_FUNCTION_NAMES.map((name) => [name, SYNC_HANDLER_MODULES[name].createHandler(dependenciesFor(deps, name))]),
+  ) as Record<SyncFunctionName, (input: never) => Promise<unknown>>;
 }
 
 /** Runs sync executions locally and keeps what the failure path recorded. */

@@ -1,6 +1,7 @@
 /** Merging the stages of several changes of a batch: each resource once, every change's order kept. */
 import { foldParentsIntoRelationships, mergeStages } from '../../lib/core/merge-stages';
-import type { ResourceRef, StageItem } from '../../lib/core/scope';
+import type { StageItem } from '../../lib/core/change-stages';
+import type { ResourceRef } from '../../lib/core/resource-ref';
 
 const converge = (ref: ResourceRef): StageItem => ({ ref, mode: 'converge' });
 const ensure = (ref: ResourceRef): StageItem => ({ ref, mode: 'ensure' });

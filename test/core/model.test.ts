@@ -1,4 +1,5 @@
-import { CertificateSchema, ThingSchema, PolicyAttachmentSchema, policyAttachmentKey } from '../../lib/core/model';
+import { CertificateSchema, ThingSchema, PolicyAttachmentSchema } from '../../lib/core/model';
+import { policyAttachmentKey } from '../../lib/core/keys';
 
 describe('model', () => {
   it('rejects a thing name over 128 characters, naming the field', () => {

@@ -9,7 +9,7 @@ import { plan } from '../../lib/core/plan';
 import { syncResources } from '../../lib/core/sync';
 import { emptySnapshot, IndexingConfigurationSchema } from '../../lib/core/model';
 import { narrowerDimensions, widenedIndexing } from '../../lib/core/indexing';
-import { changeStages, MAX_TASK_DEVICES_PER_EXECUTION } from '../../lib/core/scope';
+import { changeStages, MAX_TASK_DEVICES_PER_EXECUTION } from '../../lib/core/change-stages';
 import { policyDocument } from '../support/builders';
 import { registries, SOURCE_REGION, TARGET_REGION } from '../support/reference-fleet';
 

@@ -1,4 +1,7 @@
-import { changeStages, readAll, readResources, ResourceRefSchema, snapshotRefs, refKey, type ResourceRef, type StageItem } from '../../lib/core/scope';
+import { readAll, readResources, snapshotRefs } from '../../lib/core/scope';
+import { changeStages, type StageItem } from '../../lib/core/change-stages';
+import { ResourceRefSchema, type ResourceRef } from '../../lib/core/resource-ref';
+import { refKey } from '../../lib/core/keys';
 import { buildReferenceFleet, registries, type ReferenceFleet } from '../support/reference-fleet';
 
 describe('ResourceRefSchema', () => {

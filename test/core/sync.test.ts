@@ -1,8 +1,9 @@
 import { diff } from '../../lib/core/diff';
-import { readAll, type ResourceRef } from '../../lib/core/scope';
+import { readAll } from '../../lib/core/scope';
+import type { ResourceRef } from '../../lib/core/resource-ref';
 import { syncResources } from '../../lib/core/sync';
 import { reconcile } from '../../lib/core/reconcile/in-process';
-import { changeStages, refExists } from '../../lib/core/scope';
+import { changeStages, refExists } from '../../lib/core/change-stages';
 import { selfSignedCertificate } from '../../lib/local/certificates';
 import { InMemoryRegistry } from '../support/in-memory-registry';
 import { buildReferenceFleet, registries, SOURCE_REGION, TARGET_REGION, type ReferenceFleet } from '../support/reference-fleet';

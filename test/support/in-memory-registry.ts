@@ -15,9 +15,6 @@ import {
   PolicyNameSchema,
   RegistryNameSchema,
   ThingNameSchema,
-  policyAttachmentKey,
-  policyTargetKey,
-  thingPrincipalKey,
   type CaCertificate,
   type ProvisioningTemplate,
   type RoleAlias,
@@ -37,6 +34,7 @@ import {
   type ThingPrincipalType,
   type ThingType,
 } from '../../lib/core/model';
+import { policyAttachmentKey, policyTargetKey, thingPrincipalKey } from '../../lib/core/keys';
 import type { CertificateSummary, Page, Registry, ThingFilter, ThingRegistrationTaskThings } from '../../lib/core/port';
 
 /** One logged call. */

@@ -15,7 +15,8 @@ import {
   paginateListPolicies,
   paginateListTargetsForPolicy,
 } from '@aws-sdk/client-iot';
-import { policyAttachmentKey, policyTargetKey, type Policy, type PolicyTarget, type PolicyVersionInfo } from '../../core/model';
+import type { Policy, PolicyTarget, PolicyVersionInfo } from '../../core/model';
+import { policyAttachmentKey, policyTargetKey } from '../../core/keys';
 import { MAX_PAGE_SIZE, type RegistryCalls } from './calls';
 import { policyOf, policyTargetOfArn, policyVersionsOf } from './mapping';
 import type { TargetArns } from './target-arns';

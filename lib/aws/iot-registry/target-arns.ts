@@ -5,7 +5,8 @@
  */
 import { DescribeCertificateCommand, DescribeThingGroupCommand } from '@aws-sdk/client-iot';
 import { ResourceNotFoundError } from '../../core/errors';
-import { policyTargetKey, type PolicyTarget } from '../../core/model';
+import type { PolicyTarget } from '../../core/model';
+import { policyTargetKey } from '../../core/keys';
 import { certificateArn, partitionOf, thingGroupArn } from '../arns';
 import type { RegistryCalls } from './calls';
 import type { ThingGroups } from './thing-groups';

@@ -3,7 +3,8 @@
  * Principals that are not certificates (e.g. Cognito identities) are counted and left out.
  */
 import { AttachThingPrincipalCommand, DetachThingPrincipalCommand } from '@aws-sdk/client-iot';
-import { thingPrincipalKey, type ThingPrincipalAttachment, type ThingPrincipalType } from '../../core/model';
+import type { ThingPrincipalAttachment, ThingPrincipalType } from '../../core/model';
+import { thingPrincipalKey } from '../../core/keys';
 import { certificateIdOfArn } from '../arns';
 import type { RegistryCalls } from './calls';
 import type { PrincipalListing } from './principal-listing';

@@ -15,8 +15,9 @@ import { emptySnapshot, type PolicyTarget, type RegistrySnapshot, type Thing } f
 import type { Page, RegistryReader, SyncTarget } from '../port';
 import { massDeleteRefusal, type DeleteMode } from '../safety';
 import { failureRecordOf } from '../failure-record';
-import { mergeSnapshots, readResources, refKey, supportingRefs, uniqueRefs, type ResourceRef } from '../scope';
-import type { DifferenceKind } from '../keys';
+import { mergeSnapshots, readResources, supportingRefs } from '../scope';
+import type { ResourceRef } from '../resource-ref';
+import { refKey, uniqueRefs, type DifferenceKind } from '../keys';
 import {
   addTotals,
   copyTotals,

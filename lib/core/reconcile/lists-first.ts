@@ -10,7 +10,7 @@ import { diff, type Difference } from '../diff';
 import { loadDriftSnapshots, memoryDriftStore, readDriftRun, type DriftListings, type ThingSummary } from '../drift-read';
 import type { Page } from '../port';
 import { mapWithConcurrency } from '../concurrency';
-import type { ResourceRef } from '../scope';
+import type { ResourceRef } from '../resource-ref';
 import { addReport, convergeRefs, emptyReport, reconcileGlobals, reconcileThingPage, withReruns, type RunContext, type UnitReport } from './engine';
 
 /** The drift listings of both regions. */

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../errors';
 import { RegistryNameSchema, ThingNameSchema } from '../model';
-import { ResourceRefSchema, type ResourceRef } from '../scope';
+import { ResourceRefSchema, type ResourceRef } from '../resource-ref';
 import { DeleteModeSchema } from '../safety';
 import { FailureRecordSchema } from '../failure-record';
 import { describeIssue } from '../validation';
