@@ -10,8 +10,8 @@
  */
 import { InvalidResourceError } from './errors';
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type JsonObject = { [key: string]: Json };
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
 
 /** The partitions whose IoT ARNs are rewritten. */
 export const PARTITIONS = ['aws', 'aws-cn', 'aws-us-gov'] as const;
@@ -36,7 +36,8 @@ export function accountRewrite(sourceAccount: string | undefined, targetAccount:
     : { source: sourceAccount, target: targetAccount };
 }
 
-function isObject(value: Json | undefined): value is JsonObject {
+/** Whether a JSON value is an object (not null, not an array). */
+export function isObject(value: Json | undefined): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
@@ -113,7 +114,8 @@ export function rewritePolicyDocument(
 /** Fields of a statement that accept a string or an array of strings with the same meaning. */
 const STRING_OR_LIST_FIELDS = ['Action', 'NotAction', 'Resource', 'NotResource'];
 
-function sortKeys(value: Json): Json {
+/** A JSON value with object keys sorted recursively (array order kept), for comparing documents. */
+export function sortKeys(value: Json): Json {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (!isObject(value)) return value;
   const sorted: JsonObject = {};

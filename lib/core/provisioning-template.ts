@@ -9,12 +9,9 @@
  */
 import { InvalidResourceError } from './errors';
 import type { RegistrationConfig } from './model';
-import { rewritePolicyDocument, type AccountRewrite } from './policy-document';
+import { isObject, rewritePolicyDocument, sortKeys, type AccountRewrite, type Json, type JsonObject } from './policy-document';
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type JsonObject = { [key: string]: Json };
 
-const isObject = (value: Json | undefined): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function parseBody(body: string, subject: string): JsonObject {
   let parsed: Json;
@@ -63,13 +60,6 @@ export function rewriteTemplateBody(body: string, sourceRegion: string, targetRe
   return rewrittenArns === 0 ? { body, rewrittenArns } : { body: JSON.stringify(parsed), rewrittenArns };
 }
 
-function sortKeys(value: Json): Json {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (!isObject(value)) return value;
-  const sorted: JsonObject = {};
-  for (const key of Object.keys(value).sort()) sorted[key] = sortKeys(value[key] as Json);
-  return sorted;
-}
 
 /** The canonical form of a template body (keys sorted, whitespace dropped); a body that is not JSON stays as written. */
 export function normaliseTemplateBody(body: string): string {

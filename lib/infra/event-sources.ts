@@ -10,7 +10,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
-import { acknowledge } from './nag-acknowledgements';
+import { acknowledge, acknowledgeCustomResourceProvider } from './nag-acknowledgements';
 import { PRIVATE_BUCKET } from './storage';
 
 /** The registry event families the topic rule forwards (the `UpdateEventConfigurations` keys they need). */
@@ -49,15 +49,7 @@ export function switchOnRegistryEvents(scope: Construct, region: string): void {
     'AwsSolutions-IAM5[Resource::*]',
     'iot:UpdateEventConfigurations is an account-level setting with no resource type; the statement is pinned to this region with aws:RequestedRegion',
   );
-  // The provider is a stack-level singleton named after this UUID.
-  const provider = Stack.of(scope).node.tryFindChild(`AWS${cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`);
-  if (provider) {
-    acknowledge(
-      provider,
-      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      'CDK-owned AwsCustomResource provider (runs once per deployment): the AWS managed policy only lets it write its own logs',
-    );
-  }
+  acknowledgeCustomResourceProvider(scope);
 }
 
 /** A regional trail of write events, KMS-encrypted, its log files validated and access-logged to `accessLogsBucket`. */

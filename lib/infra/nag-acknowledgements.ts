@@ -3,6 +3,7 @@
  * finding id, with the reason it is acceptable here, so that a new wildcard still fails the check.
  */
 import { Stack, Validations } from 'aws-cdk-lib';
+import * as cr from 'aws-cdk-lib/custom-resources';
 import type { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 
@@ -51,3 +52,16 @@ export const STATE_MACHINE_WILDCARD_REASON =
 
 /** Why CDK's tracing statements on a Lambda role have `*` resources. */
 export const LAMBDA_TRACING_WILDCARD_REASON = 'Added by CDK for active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords have no resource type';
+
+/** The AwsCustomResource provider is a stack singleton with the AWS managed basic-execution policy. */
+export function acknowledgeCustomResourceProvider(scope: IConstruct): void {
+  const provider = Stack.of(scope).node.tryFindChild(`AWS${cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`);
+  if (provider) {
+    acknowledge(
+      provider,
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      'CDK-owned AwsCustomResource provider (runs once per deployment): the AWS managed policy only lets it write its own logs',
+    );
+    acknowledge(provider, 'AwsSolutions-L1', 'CDK-owned AwsCustomResource provider: CDK picks its runtime, which this app cannot set');
+  }
+}

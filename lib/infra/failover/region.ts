@@ -19,7 +19,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { CANARY_SUCCESS_METRIC, canaryMetricDimensions } from '../../core/failover';
 import { handlerFunction } from '../handler-function';
-import { acknowledge, acknowledgeWildcardResources } from '../nag-acknowledgements';
+import { acknowledge, acknowledgeCustomResourceProvider, acknowledgeWildcardResources } from '../nag-acknowledgements';
 import { failoverNames } from './names';
 
 /** Properties of {@link FailoverRegion}. */
@@ -177,19 +177,7 @@ export function dataEndpointAddress(scope: Construct, id: string, region: string
     installLatestAwsSdk: false,
   });
   acknowledgeWildcardResources(lookup, statements, 'iot:DescribeEndpoint has no resource type in the Service Authorization Reference; the statement is pinned to one region with aws:RequestedRegion');
-  acknowledgeProvider(scope);
+  acknowledgeCustomResourceProvider(scope);
   return lookup.getResponseField('endpointAddress');
 }
 
-/** The AwsCustomResource provider is a stack singleton with the AWS managed basic-execution policy. */
-export function acknowledgeProvider(scope: Construct): void {
-  const provider = Stack.of(scope).node.tryFindChild(`AWS${cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`);
-  if (provider) {
-    acknowledge(
-      provider,
-      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      'CDK-owned AwsCustomResource provider (runs once per deployment): the AWS managed policy only lets it write its own logs',
-    );
-    acknowledge(provider, 'AwsSolutions-L1', 'CDK-owned AwsCustomResource provider: CDK picks its runtime, which this app cannot set');
-  }
-}

@@ -77,3 +77,16 @@ export function checkName(kind: string, value: string, pattern: RegExp, max = 12
 export const RESOURCE_NAME = /^[a-zA-Z0-9:_-]+$/;
 /** Policy names: `[\w+=,.@-]+`, 1–128. */
 export const POLICY_NAME = /^[\w+=,.@-]+$/;
+
+/** A request body as a JSON object (`{}` when empty); anything else is InvalidRequestException, as AWS answers. */
+export function parseJsonObjectBody(body: string): Record<string, unknown> {
+  if (body === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw invalidRequest('The request body is not valid JSON');
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw invalidRequest('The request body must be a JSON object');
+  return parsed as Record<string, unknown>;
+}

@@ -21,6 +21,7 @@ import type { OperationContext } from './context';
 import { AwsError, invalidRequest, unknownOperation } from './errors';
 import { fleetProvisioning, justInTimeProvision } from './operations/provisioning';
 import { fileKey } from './operations/thing-registration-tasks';
+import { parseJsonObjectBody } from './input';
 
 /** Runs work in a region as the service would (see `EmulatorCore.internalContext`). */
 export type InternalRunner = <T>(region: string, work: (ctx: OperationContext) => Promise<T>) => Promise<T>;
@@ -49,7 +50,7 @@ export async function provisioningAdmin(run: InternalRunner, method: string, pat
         return;
       }
     }
-    const input = parseInput(body);
+    const input = parseJsonObjectBody(body);
     const template = PROVISION.exec(path);
     let out: unknown;
     if (method === 'POST' && path === '/_emulator/provisioning/create-keys-and-certificate') {
@@ -76,17 +77,6 @@ export async function provisioningAdmin(run: InternalRunner, method: string, pat
   }
 }
 
-function parseInput(body: string): Record<string, unknown> {
-  if (body === '') return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    throw invalidRequest('The request body is not valid JSON');
-  }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw invalidRequest('The request body must be a JSON object');
-  return parsed as Record<string, unknown>;
-}
 
 function send(res: ServerResponse, requestId: string, status: number, body: unknown, errorType?: string): void {
   const text = JSON.stringify(body);

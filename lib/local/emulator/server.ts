@@ -31,6 +31,7 @@ import { seededRandom, type Random } from './random';
 import { ROUTES, Router, type Route } from './router';
 import { SERVICE_QUOTAS_TARGET_PREFIX, ServiceQuotaStore } from './service-quotas';
 import { dumpRegion, emptyRegion, type EventConfigKey, type RegionState } from './state';
+import { parseJsonObjectBody } from './input';
 
 /** Settings that can change while the emulator runs. */
 export interface RuntimeSettings {
@@ -406,17 +407,7 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 function buildInput(route: Route, labels: Record<string, string>, search: string, req: IncomingMessage, body: string): Record<string, unknown> {
-  let input: Record<string, unknown> = {};
-  if (body !== '') {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body);
-    } catch {
-      throw invalidRequest('The request body is not valid JSON');
-    }
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw invalidRequest('The request body must be a JSON object');
-    input = { ...(parsed as Record<string, unknown>) };
-  }
+  let input: Record<string, unknown> = { ...parseJsonObjectBody(body) };
   if (search !== '') {
     const params = new URLSearchParams(search);
     for (const [member, [wire, kind]] of Object.entries(route.query)) {
