@@ -10,24 +10,28 @@
  * certificate INACTIVE, a thing's attribute changed, an extra thing). The chunk results go to a directory
  * store on disk (as DriftReadChunk writes them to S3), so the heap holds only what the code under test
  * holds. The run is what the deployed job does: every chunk of every stream (readDriftRun), then what
- * DriftFinish does (the report, its JSON and HTML).
+ * DriftFinish does (the report one keyed partition at a time, its JSON and HTML). `BENCH_FINISH=whole`
+ * measures the former finish instead (both whole snapshots assembled, then compared).
  *
- * Measured: `peakHeapMb` (V8 heap used by the main thread, sampled every 250 ms right after a full
- * collection (`--expose-gc`), so it is live memory rather than garbage, and once at the end of each phase), split into the read and the finish. `calls` are the
+ * Measured: `peakRssMb`, the process's resident-memory high-water mark (getrusage maxRSS: it sees peaks
+ * inside synchronous code, which a sampling timer cannot; Lambda's "Max Memory Used" is the same kind of
+ * figure) at the start, after the read and after the finish; the heap limit is 8 GB so that a finish that
+ * needs more than a Lambda has is measured rather than killed. `calls` are the
  * registry calls of both regions; `floorCalls` is the least AWS's APIs allow for this fleet's shape:
  * per region one ListThingPrincipals per thing (no bulk listing of attachments), GetPolicy and
  * ListTargetsForPolicy per policy (no bulk listing of documents or targets), one page of 250 per 250
  * things, certificates and policy names, one member listing page per 250 members of each static group
  * (an empty group's too), and one call for each small kind.
  *
- * Usage: `npm run bench:drift-memory -- [devices...]` (default 10000 100000).
+ * Usage: `npm run bench:drift-memory -- [devices...]` (default 10000 100000); `BENCH_FINISH=whole` as above.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { buildDriftReport } from '../lib/core/drift';
+import { buildDriftReport, type DriftReport } from '../lib/core/drift';
+import { buildPartitionedDriftReport, DEVICES_PER_PARTITION } from '../lib/core/drift-partition';
 import { loadDriftSnapshots, readDriftRun, type DriftListings, type DriftStore, type ThingSummary } from '../lib/core/drift-read';
 import type { CertificateSummary, Page, RegistryReader } from '../lib/core/port';
 import type { IndexingConfiguration, Policy, PolicyTarget, ThingGroup, ThingPrincipalAttachment } from '../lib/core/model';
@@ -49,6 +53,8 @@ const GROUPS: ThingGroup[] = SITES.flatMap((site) => [
 ]);
 const FLOORS = GROUPS.filter((g) => /-f\d$/.test(g.name)).map((g) => g.name);
 const SHARED = 'fleet-shared';
+/** `partitioned` (what DriftFinish runs) or `whole` (the former assembly of both snapshots, for comparison): BENCH_FINISH. */
+const FINISH = process.env.BENCH_FINISH === 'whole' ? 'whole' : 'partitioned';
 
 /** A directory as the drift store (S3 in the deployed job): bodies on disk, not on the heap. */
 function directoryStore(root: string): DriftStore {
@@ -181,43 +187,34 @@ function floorCalls(devices: number, things: number, policies: number): number {
 }
 
 async function measure(devices: number): Promise<void> {
-  const gc = (globalThis as { gc?: () => void }).gc;
   const root = mkdtempSync(join(tmpdir(), 'drift-memory-'));
   const calls: Record<string, number> = {};
   const regions = { source: generatedRegion(SOURCE, devices, false, calls), target: generatedRegion(TARGET, devices, true, calls) };
   const store = directoryStore(root);
-  let peak = 0;
-  const sample = () => {
-    peak = Math.max(peak, process.memoryUsage().heapUsed);
-  };
-  gc?.();
+  // The process's high-water mark of resident memory, kept by the OS: it sees peaks inside synchronous code,
+  // which a timer cannot, and it is what Lambda's "Max Memory Used" reports. Each size runs in its own process.
+  const peakRss = () => process.resourceUsage().maxRSS * 1024;
   const baseline = process.memoryUsage().heapUsed;
-  const sampler = setInterval(() => {
-    gc?.();
-    sample();
-  }, 250);
+  const baselineRss = peakRss();
   try {
     const t0 = performance.now();
     await readDriftRun('bench', { regions, store, concurrency: 16 });
-    sample();
-    const readPeak = peak;
+    const readPeakRss = peakRss();
     const readSeconds = (performance.now() - t0) / 1000;
-    gc?.();
-    peak = process.memoryUsage().heapUsed;
     const t1 = performance.now();
-    const snapshots = await loadDriftSnapshots(store, 'bench');
-    const report = buildDriftReport({
-      source: snapshots.source,
-      target: snapshots.target,
-      sourceRegion: SOURCE,
-      targetRegion: TARGET,
-      accounts: accountRewrite(ACCOUNT, ACCOUNT),
-      generatedAt: new Date().toISOString(),
-      notes: snapshots.coverage.notes,
-    });
+    const common = { sourceRegion: SOURCE, targetRegion: TARGET, accounts: accountRewrite(ACCOUNT, ACCOUNT), generatedAt: new Date().toISOString() };
+    let partitions: number | undefined;
+    let report: DriftReport;
+    if (FINISH === 'whole') {
+      const snapshots = await loadDriftSnapshots(store, 'bench');
+      report = buildDriftReport({ ...common, source: snapshots.source, target: snapshots.target, notes: snapshots.coverage.notes });
+    } else {
+      partitions = Math.max(1, Math.ceil((devices + 1) / DEVICES_PER_PARTITION));
+      report = await buildPartitionedDriftReport({ ...common, store, runId: 'bench' });
+    }
     const json = formatJson(report);
     const html = formatHtml(report);
-    sample();
+    const finishPeakRss = peakRss();
     const finishSeconds = (performance.now() - t1) / 1000;
     const totalCalls = Object.values(calls).reduce((a, b) => a + b, 0);
     const floor = floorCalls(devices, devices, devices + 1) + floorCalls(devices, devices + 1, devices + 1);
@@ -225,11 +222,11 @@ async function measure(devices: number): Promise<void> {
     console.log(
       JSON.stringify({
         bench: 'drift-memory',
-        inputs: { devices, regions: 2, fleet: 'generated (bench/drift-memory.ts), chunk results on disk', gcSampling: gc !== undefined },
+        inputs: { devices, regions: 2, fleet: 'generated (bench/drift-memory.ts), chunk results on disk', finish: FINISH, partitions: partitions ?? null },
         wallSeconds: { read: Math.round(readSeconds * 10) / 10, finish: Math.round(finishSeconds * 10) / 10 },
         baselineHeapMb: mb(baseline),
-        peakHeapMb: { read: mb(readPeak), finish: mb(peak) },
-        finishHeapPerDeviceKb: Math.round(((peak - baseline) / devices / 1024) * 100) / 100,
+        peakRssMb: { start: mb(baselineRss), afterRead: mb(readPeakRss), afterFinish: mb(finishPeakRss) },
+        finishPeakAboveStartMbPerDevice1000: Math.round(((finishPeakRss - baselineRss) / 2 ** 20 / devices) * 1000 * 100) / 100,
         differences: report.totals.differences,
         readiness: report.readiness,
         reportBytes: { json: json.length, html: html.length },
@@ -242,7 +239,6 @@ async function measure(devices: number): Promise<void> {
       }),
     );
   } finally {
-    clearInterval(sampler);
     rmSync(root, { recursive: true, force: true });
   }
 }
@@ -252,7 +248,7 @@ async function main(): Promise<void> {
   const sizes = process.argv.slice(2).map(Number);
   for (const devices of sizes.length > 0 ? sizes : [10_000, 100_000]) {
     // A fresh process per size, with a heap large enough that the old whole-fleet finish is measured, not killed.
-    const child = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', ...process.execArgv, __filename, '--one', String(devices)], { stdio: 'inherit' });
+    const child = spawnSync(process.execPath, ['--max-old-space-size=8192', ...process.execArgv, __filename, '--one', String(devices)], { stdio: 'inherit' });
     if (child.status !== 0) process.exitCode = child.status ?? 1;
   }
 }
