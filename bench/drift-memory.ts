@@ -59,6 +59,8 @@ const SHARED = 'fleet-shared';
 const FINISH = process.env.BENCH_FINISH === 'whole' ? 'whole' : 'partitioned';
 /** V8's old-space limit of each measuring process (BENCH_HEAP_MB): a run that completes under a small cap needs no more. */
 const HEAP_MB = Number(process.env.BENCH_HEAP_MB ?? 8192);
+/** Partitions of the partitioned finish (BENCH_PARTITIONS; default DriftFinish's: one per DEVICES_PER_PARTITION things). */
+const PARTITIONS = process.env.BENCH_PARTITIONS === undefined ? undefined : Number(process.env.BENCH_PARTITIONS);
 
 /** A directory as the drift store (S3 in the deployed job): bodies on disk, not on the heap. */
 function directoryStore(root: string): DriftStore {
@@ -213,8 +215,8 @@ async function measure(devices: number): Promise<void> {
       const snapshots = await loadDriftSnapshots(store, 'bench');
       report = buildDriftReport({ ...common, source: snapshots.source, target: snapshots.target, notes: snapshots.coverage.notes });
     } else {
-      partitions = Math.max(1, Math.ceil((devices + 1) / DEVICES_PER_PARTITION));
-      report = await buildPartitionedDriftReport({ ...common, store, runId: 'bench' });
+      partitions = PARTITIONS ?? Math.max(1, Math.ceil((devices + 1) / DEVICES_PER_PARTITION));
+      report = await buildPartitionedDriftReport({ ...common, store, runId: 'bench', partitions });
     }
     const json = formatJson(report);
     const html = formatHtml(report);

@@ -13,7 +13,7 @@
  * one partition (≈ devices ÷ partitions) plus the global kinds, whatever the fleet's size. What still
  * grows with the fleet: the report's own lists (not-ready devices and differences; the counts are
  * exact), and the global kinds (thing groups, group policies) when a fleet has one per device. The cost
- * is time: each partition reads the run's chunk results again (the policy results twice).
+ * is time: each partition reads the run's chunk results again.
  */
 import type { DifferenceKind } from './keys';
 import { DIFFERENCE_KINDS } from './keys';
@@ -184,26 +184,39 @@ async function comparePartition(
     });
   }
 
-  // Policies: first which (attached to a wanted certificate or to a group in either region, or owned), then their documents.
+  // Policies: those attached to a wanted certificate or to a group, and the partition's own. A policy's
+  // targets are stored with it, so one pass per side finds them; a policy wanted by the other region's
+  // attachments only (attachments differ) is fetched by a second pass, only when there is one.
   const wantAttachment = (a: PolicyAttachment) => (a.target.kind === 'certificate' ? wantCertificate(a.target.certificateId) : true);
-  const policyNames = new Set<string>();
-  for (const side of SIDES) {
-    await eachPartial(store, runId, side, 'policies', (p) => {
-      if (p.stream !== 'policies') return;
-      for (const a of p.attachments) if (wantAttachment(a)) policyNames.add(a.policyName);
-      for (const policy of p.policies) if (mine(policy.name)) policyNames.add(policy.name);
-    });
-  }
+  const loaded = { source: new Set<string>(), target: new Set<string>() };
   for (const side of SIDES) {
     const policies: Policy[] = [];
     const attachments: PolicyAttachment[] = [];
     await eachPartial(store, runId, side, 'policies', (p) => {
       if (p.stream !== 'policies') return;
-      for (const policy of p.policies) if (policyNames.has(policy.name)) policies.push(policy);
-      for (const a of p.attachments) if (wantAttachment(a)) attachments.push(a);
+      const wanted = new Set<string>();
+      for (const a of p.attachments) {
+        if (!wantAttachment(a)) continue;
+        attachments.push(a);
+        wanted.add(a.policyName);
+      }
+      for (const policy of p.policies) {
+        if (!wanted.has(policy.name) && !mine(policy.name)) continue;
+        policies.push(policy);
+        loaded[side].add(policy.name);
+      }
     });
     snapshots[side].policies = policies;
     snapshots[side].policyAttachments = attachments;
+  }
+  for (const side of SIDES) {
+    const other = side === 'source' ? loaded.target : loaded.source;
+    const missing = new Set([...other].filter((name) => !loaded[side].has(name)));
+    if (missing.size === 0) continue;
+    await eachPartial(store, runId, side, 'policies', (p) => {
+      if (p.stream !== 'policies') return;
+      for (const policy of p.policies) if (missing.has(policy.name)) snapshots[side].policies.push(policy);
+    });
   }
 
   const { source, target } = snapshots;
