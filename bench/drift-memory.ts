@@ -33,7 +33,7 @@ import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { buildDriftReport, type DriftReport } from '../lib/core/drift';
-import { buildPartitionedDriftReport, DEVICES_PER_PARTITION } from '../lib/core/drift-partition';
+import { buildPartitionedDriftReport, defaultPartitions } from '../lib/core/drift-partition';
 import { loadDriftSnapshots, readDriftRun, type DriftListings, type DriftStore, type ThingSummary } from '../lib/core/drift-read';
 import type { CertificateSummary, Page, RegistryReader } from '../lib/core/port';
 import type { IndexingConfiguration, Policy, PolicyTarget, ThingGroup, ThingPrincipalAttachment } from '../lib/core/model';
@@ -59,7 +59,7 @@ const SHARED = 'fleet-shared';
 const FINISH = process.env.BENCH_FINISH === 'whole' ? 'whole' : 'partitioned';
 /** V8's old-space limit of each measuring process (BENCH_HEAP_MB): a run that completes under a small cap needs no more. */
 const HEAP_MB = Number(process.env.BENCH_HEAP_MB ?? 8192);
-/** Partitions of the partitioned finish (BENCH_PARTITIONS; default DriftFinish's: one per DEVICES_PER_PARTITION things). */
+/** Partitions of the partitioned finish (BENCH_PARTITIONS; default DriftFinish's, defaultPartitions). */
 const PARTITIONS = process.env.BENCH_PARTITIONS === undefined ? undefined : Number(process.env.BENCH_PARTITIONS);
 
 /** A directory as the drift store (S3 in the deployed job): bodies on disk, not on the heap. */
@@ -215,7 +215,7 @@ async function measure(devices: number): Promise<void> {
       const snapshots = await loadDriftSnapshots(store, 'bench');
       report = buildDriftReport({ ...common, source: snapshots.source, target: snapshots.target, notes: snapshots.coverage.notes });
     } else {
-      partitions = PARTITIONS ?? Math.max(1, Math.ceil((devices + 1) / DEVICES_PER_PARTITION));
+      partitions = PARTITIONS ?? defaultPartitions(devices + 1);
       report = await buildPartitionedDriftReport({ ...common, store, runId: 'bench', partitions });
     }
     const json = formatJson(report);

@@ -47,20 +47,31 @@ import {
 } from './drift-read';
 import { InvalidInputError } from './errors';
 
-/** Source devices per partition when the count is derived from the fleet's size. */
+/** Things per partition when the count is derived from the fleet's size. */
 export const DEVICES_PER_PARTITION = 10_000;
+/**
+ * At most this many partitions in one invocation: each partition reads every chunk result again, so the
+ * time grows as partitions × fleet. 12 keeps a million devices within DriftFinish's 15 minutes with room
+ * (docs/performance.md, "Drift memory"); beyond 120,000 things a partition holds things ÷ 12.
+ */
+export const MAX_PARTITIONS = 12;
 
 /** Input of {@link buildPartitionedDriftReport}. */
 export interface PartitionedDriftInput {
   store: DriftStore;
   runId: string;
-  /** How many partitions (default: one per {@link DEVICES_PER_PARTITION} things of the larger region). */
+  /** How many partitions (default: one per {@link DEVICES_PER_PARTITION} things of the larger region, at most {@link MAX_PARTITIONS}). */
   partitions?: number;
   sourceRegion: string;
   targetRegion: string;
   accounts?: AccountRewrite;
   generatedAt: string;
   notes?: string[];
+}
+
+/** The partition count for a fleet of `things` (the larger region's). */
+export function defaultPartitions(things: number): number {
+  return Math.min(MAX_PARTITIONS, Math.max(1, Math.ceil(things / DEVICES_PER_PARTITION)));
 }
 
 /** FNV-1a (32 bits) of a key, modulo the partition count: a stable, even spread of names and IDs. */
@@ -264,7 +275,7 @@ async function comparePartition(
 export async function buildPartitionedDriftReport(input: PartitionedDriftInput): Promise<DriftReport> {
   const globals = { source: await globalsOf(input.store, input.runId, 'source'), target: await globalsOf(input.store, input.runId, 'target') };
   const billingGroupsCompared = SIDES.every((side) => globals[side].billingGroups !== null && globals[side].billingGroups !== undefined);
-  const partitions = input.partitions ?? Math.max(1, Math.ceil((await thingCount(input.store, input.runId)) / DEVICES_PER_PARTITION));
+  const partitions = input.partitions ?? defaultPartitions(await thingCount(input.store, input.runId));
   if (!Number.isInteger(partitions) || partitions < 1) throw new InvalidInputError(`partitions: must be a positive integer, got ${partitions}`);
 
   const byKind = Object.fromEntries(DIFFERENCE_KINDS.map((kind) => [kind, { source: 0, target: 0, missing: 0, different: 0, extra: 0, invalid: 0 }])) as Record<DifferenceKind, KindCounts>;

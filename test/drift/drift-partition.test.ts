@@ -1,7 +1,7 @@
 /** The drift report built one keyed partition at a time is the report of the two whole snapshots. */
 import { buildDriftReport, type DriftReport } from '../../lib/core/drift';
 import { loadDriftSnapshots, memoryDriftStore, portDriftListings, readDriftRun, type DriftReadContext } from '../../lib/core/drift-read';
-import { buildPartitionedDriftReport, partitionOf } from '../../lib/core/drift-partition';
+import { buildPartitionedDriftReport, defaultPartitions, partitionOf } from '../../lib/core/drift-partition';
 import { rewritePolicyDocument } from '../../lib/core/policy-document';
 import type { RegistryWriter } from '../../lib/core/port';
 import { buildFleet, deviceName, devicePolicyDocument } from '../../lib/local/fleet';
@@ -79,6 +79,10 @@ describe('the partitioned drift report', () => {
 
   it('derives one partition per 10,000 things when not told', async () => {
     expect(await partitioned()).toEqual(whole);
+  });
+
+  it('takes one partition per 10,000 things, at most 12 (each partition reads every chunk result again)', () => {
+    expect([0, 1, 10_000, 10_001, 100_000, 120_000, 1_000_000].map(defaultPartitions)).toEqual([1, 1, 1, 2, 10, 12, 12]);
   });
 
   it('spreads keys over the partitions, each key to one', () => {
