@@ -12,7 +12,9 @@
  * The read is split into four streams per region, each a sequence of bounded chunks with a cursor, so
  * the deployed job (statemachine/drift.asl.json) runs each chunk in one short Lambda invocation and a
  * million-device fleet is not bound by Lambda's 15 minutes. Every chunk writes its partial result to a
- * {@link DriftStore}; {@link loadDriftSnapshots} assembles the two snapshots from the partials.
+ * {@link DriftStore}; {@link loadDriftSnapshots} assembles the two whole snapshots from the partials (the
+ * CLI and the lists-first re-run), and ./drift-partition compares them one keyed partition at a time in
+ * bounded memory (DriftFinish).
  */
 import { z } from 'zod';
 import {
