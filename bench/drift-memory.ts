@@ -232,7 +232,6 @@ async function measure(devices: number): Promise<void> {
         wallSeconds: { read: Math.round(readSeconds * 10) / 10, finish: Math.round(finishSeconds * 10) / 10 },
         baselineHeapMb: mb(baseline),
         peakRssMb: { start: mb(baselineRss), afterRead: mb(readPeakRss), afterFinish: mb(finishPeakRss) },
-        finishPeakAboveStartMbPerDevice1000: Math.round(((finishPeakRss - baselineRss) / 2 ** 20 / devices) * 1000 * 100) / 100,
         differences: report.totals.differences,
         readiness: report.readiness,
         reportBytes: { json: json.length, html: html.length },
