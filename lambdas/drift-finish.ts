@@ -1,7 +1,7 @@
 /**
  * Last state of the drift job: compares both regions from the chunk results one keyed partition at a
- * time and builds the report (every difference, readiness per device), writes it as JSON and HTML to the report bucket, puts a "Registry
- * Drift Report" event on EventBridge, starts a reconcile when configured and the regions differ, and
+ * time and builds the report (every difference, readiness per device), writes it as JSON and HTML to
+ * the report bucket, puts a "Registry Drift Report" event on EventBridge, starts a reconcile when configured and the regions differ, and
  * publishes CloudWatch metrics (EMF through Powertools): ReadinessPercent, DifferencesTotal,
  * DevicesNotReady, and Differences per Kind. Every step is idempotent, so a retried invocation is safe.
  */
@@ -74,7 +74,7 @@ export function createHandler(deps: DriftDependencySource) {
   return async (input: unknown): Promise<DriftOutcome> => {
     const d = resolveDependencies(deps);
     const { runId, streams } = parseOrThrow(FinishDriftInputSchema, input, '');
-    // One keyed partition at a time, so memory stays flat in the fleet's size (lib/core/drift-partition).
+    // One keyed partition at a time: memory bounded by a partition, not the fleet (lib/core/drift-partition).
     const report = await buildPartitionedDriftReport({
       store: d.store,
       runId,
