@@ -1,8 +1,8 @@
 /**
  * Last state of the drift job: compares both regions from the chunk results one keyed partition at a
  * time and builds the report (every difference, readiness per device), writes it as JSON and HTML to
- * the report bucket, puts a "Registry Drift Report" event on EventBridge, starts a reconcile when configured and the regions differ, and
- * publishes CloudWatch metrics (EMF through Powertools): ReadinessPercent, DifferencesTotal,
+ * the report bucket, puts a "Registry Drift Report" event on EventBridge, starts a reconcile when
+ * configured and the regions differ, and publishes CloudWatch metrics (EMF through Powertools): ReadinessPercent, DifferencesTotal,
  * DevicesNotReady, and Differences per Kind. Every step is idempotent, so a retried invocation is safe.
  */
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
