@@ -1,14 +1,15 @@
 /**
- * Last state of the drift job: assembles both regions from the chunk results, builds the report (every
- * difference, readiness per device), writes it as JSON and HTML to the report bucket, puts a "Registry
- * Drift Report" event on EventBridge, starts a reconcile when configured and the regions differ, and
- * publishes CloudWatch metrics (EMF through Powertools): ReadinessPercent, DifferencesTotal,
+ * Last state of the drift job: compares both regions from the chunk results one keyed partition at a
+ * time and builds the report (every difference, readiness per device), writes it as JSON and HTML to
+ * the report bucket, puts a "Registry Drift Report" event on EventBridge, starts a reconcile when
+ * configured and the regions differ, and publishes CloudWatch metrics (EMF through Powertools): ReadinessPercent, DifferencesTotal,
  * DevicesNotReady, and Differences per Kind. Every step is idempotent, so a retried invocation is safe.
  */
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
-import { DriftRunIdSchema, DriftSideSchema, DriftStreamSchema, loadDriftSnapshots } from '../lib/core/drift-read';
-import { buildDriftReport, summariseDriftReport, type DriftReport, type DriftSummary } from '../lib/core/drift';
+import { DriftRunIdSchema, DriftSideSchema, DriftStreamSchema } from '../lib/core/drift-read';
+import { buildPartitionedDriftReport } from '../lib/core/drift-partition';
+import { summariseDriftReport, type DriftReport, type DriftSummary } from '../lib/core/drift';
 import { DIFFERENCE_KINDS } from '../lib/core/keys';
 import { TransientServiceError } from '../lib/core/errors';
 import { accountRewrite } from '../lib/core/policy-document';
@@ -73,15 +74,15 @@ export function createHandler(deps: DriftDependencySource) {
   return async (input: unknown): Promise<DriftOutcome> => {
     const d = resolveDependencies(deps);
     const { runId, streams } = parseOrThrow(FinishDriftInputSchema, input, '');
-    const snapshots = await loadDriftSnapshots(d.store, runId);
-    const report = buildDriftReport({
-      source: snapshots.source,
-      target: snapshots.target,
+    // One keyed partition at a time: memory bounded by a partition, not the fleet (lib/core/drift-partition).
+    const report = await buildPartitionedDriftReport({
+      store: d.store,
+      runId,
       sourceRegion: d.regions.source.reader.region,
       targetRegion: d.regions.target.reader.region,
       accounts: accountRewrite(d.regions.source.reader.accountId, d.regions.target.reader.accountId),
       generatedAt: (d.now?.() ?? new Date()).toISOString(),
-      notes: [...snapshots.coverage.notes, `Read in ${streams.reduce((n, s) => n + s.chunk, 0)} chunks.`],
+      notes: [`Read in ${streams.reduce((n, s) => n + s.chunk, 0)} chunks.`],
     });
     // Readiness includes quotas; quotas that cannot be read are a note, never a failed report.
     if (d.quotas) {

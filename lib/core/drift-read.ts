@@ -12,7 +12,9 @@
  * The read is split into four streams per region, each a sequence of bounded chunks with a cursor, so
  * the deployed job (statemachine/drift.asl.json) runs each chunk in one short Lambda invocation and a
  * million-device fleet is not bound by Lambda's 15 minutes. Every chunk writes its partial result to a
- * {@link DriftStore}; {@link loadDriftSnapshots} assembles the two snapshots from the partials.
+ * {@link DriftStore}; {@link loadDriftSnapshots} assembles the two whole snapshots from the partials (the
+ * CLI and the lists-first re-run), and ./drift-partition compares them one keyed partition at a time in
+ * bounded memory (DriftFinish).
  */
 import { z } from 'zod';
 import {
@@ -162,8 +164,8 @@ export interface DriftReadContext {
   concurrency?: number;
 }
 
-/** The partial result of one chunk, as stored. */
-interface RegistryPartial {
+/** The partial result of one chunk, as stored (read back by ./drift-partition too). */
+export interface RegistryPartial {
   stream: 'registry';
   thingTypes?: ThingType[];
   caCertificates?: CaCertificate[];
@@ -175,21 +177,21 @@ interface RegistryPartial {
   billingGroups?: string[] | null;
   memberships: { listing: number; thingNames: string[] }[];
 }
-interface ThingsPartial {
+export interface ThingsPartial {
   stream: 'things';
   things: ThingSummary[];
   principals: ThingPrincipalAttachment[];
 }
-interface CertificatesPartial {
+export interface CertificatesPartial {
   stream: 'certificates';
   certificates: CertificateSummary[];
 }
-interface PoliciesPartial {
+export interface PoliciesPartial {
   stream: 'policies';
   policies: Policy[];
   attachments: PolicyAttachment[];
 }
-type DriftPartial = RegistryPartial | ThingsPartial | CertificatesPartial | PoliciesPartial;
+export type DriftPartial = RegistryPartial | ThingsPartial | CertificatesPartial | PoliciesPartial;
 
 const DEFAULT_CONCURRENCY = 16;
 
@@ -203,12 +205,13 @@ function partialKey(runId: string, side: DriftSide, stream: DriftStream, chunk: 
 }
 
 /** A membership listing of the registry stream: a static thing group or a billing group. */
-interface MembershipListing {
+export interface MembershipListing {
   kind: 'group' | 'billing';
   name: string;
 }
 
-function membershipListings(first: RegistryPartial): MembershipListing[] {
+/** The membership listings of a region, in the order the registry stream reads them (indexes are stable). */
+export function membershipListings(first: RegistryPartial): MembershipListing[] {
   const groups = (first.thingGroups ?? []).filter((g) => g.kind === 'static').map((g) => g.name).sort();
   return [
     ...groups.map((name) => ({ kind: 'group' as const, name })),
@@ -340,7 +343,8 @@ export async function readDriftChunk(rawInput: DriftChunkInput, context: DriftRe
   };
 }
 
-async function loadPartial(store: DriftStore, key: string): Promise<DriftPartial> {
+/** One stored partial result; a missing key is an error naming it. */
+export async function loadPartial(store: DriftStore, key: string): Promise<DriftPartial> {
   const body = await store.get(key);
   if (body === undefined) throw new InvalidInputError(`drift partial ${key} is missing from the store`);
   return JSON.parse(body) as DriftPartial;
@@ -445,17 +449,20 @@ async function assembleSide(store: DriftStore, runId: string, side: DriftSide): 
   return { snapshot, billingGroupsListed: first.billingGroups !== null && first.billingGroups !== undefined };
 }
 
+/** The report's note on how certificates are compared (by listing, never by body). */
+export const CERTIFICATES_COMPARED_NOTE = 'Certificates are compared by ID and status from the certificate listing; the CA of a certificate is not compared.';
+/** The report's note when one region cannot list billing groups. */
+export const BILLING_GROUPS_NOT_COMPARED_NOTE = 'Billing groups were not compared: the endpoint offers no billing-group listing in at least one region.';
+
 /** Assembles the source and target snapshots of a run from its stored partial results. */
 export async function loadDriftSnapshots(store: DriftStore, runId: string): Promise<DriftSnapshots> {
   const [source, target] = await Promise.all([assembleSide(store, runId, 'source'), assembleSide(store, runId, 'target')]);
-  const notes = [
-    'Certificates are compared by ID and status from the certificate listing; the CA of a certificate is not compared.',
-  ];
+  const notes = [CERTIFICATES_COMPARED_NOTE];
   const billingGroupsCompared = source.billingGroupsListed && target.billingGroupsListed;
   if (!billingGroupsCompared) {
     // One region without a billing-group listing would make every billed thing look different.
     for (const s of [source.snapshot, target.snapshot]) for (const t of s.things) delete t.billingGroupName;
-    notes.push('Billing groups were not compared: the endpoint offers no billing-group listing in at least one region.');
+    notes.push(BILLING_GROUPS_NOT_COMPARED_NOTE);
   }
   return { source: source.snapshot, target: target.snapshot, coverage: { billingGroupsCompared, notes } };
 }

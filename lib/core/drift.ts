@@ -267,6 +267,15 @@ export function summariseReadiness(devices: readonly DeviceReadiness[]): Readine
   return { devices: devices.length, ready, notReady, notApplicable, readinessPercent, connectReady, connectReadinessPercent };
 }
 
+/** Adds up the readiness of disjoint sets of devices (the partitions of one fleet), percentages recomputed. */
+export function mergeReadiness(parts: readonly ReadinessSummary[]): ReadinessSummary {
+  const sum = (field: 'devices' | 'ready' | 'notReady' | 'notApplicable' | 'connectReady') => parts.reduce((n, p) => n + (p[field] ?? 0), 0);
+  const [devices, ready, notReady, notApplicable, connectReady] = [sum('devices'), sum('ready'), sum('notReady'), sum('notApplicable'), sum('connectReady')];
+  const applicable = devices - notApplicable;
+  const percent = (n: number) => (applicable === 0 ? 100 : Math.round((n / applicable) * 10_000) / 100);
+  return { devices, ready, notReady, notApplicable, readinessPercent: percent(ready), connectReady, connectReadinessPercent: percent(connectReady) };
+}
+
 /** The region of the first IoT ARN in a snapshot's policies ('unknown' when none names one). */
 function regionOfPolicies(snapshot: RegistrySnapshot): string {
   for (const p of snapshot.policies) {
@@ -289,7 +298,8 @@ const SNAPSHOT_FIELD: Record<Exclude<DifferenceKind, 'groupMembership' | 'indexi
   policyAttachment: 'policyAttachments',
 };
 
-function itemCount(snapshot: RegistrySnapshot, kind: DifferenceKind): number {
+/** How many items of a kind a snapshot holds (a report's per-kind source and target counts). */
+export function itemCount(snapshot: RegistrySnapshot, kind: DifferenceKind): number {
   if (kind === 'groupMembership') return snapshot.things.reduce((n, t) => n + t.groupNames.length, 0);
   if (kind === 'indexingConfiguration') return snapshot.indexingConfiguration === undefined ? 0 : 1;
   return (snapshot[SNAPSHOT_FIELD[kind]] as readonly unknown[] | undefined)?.length ?? 0;
