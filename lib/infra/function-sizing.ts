@@ -29,7 +29,7 @@ export const FUNCTION_SIZING = {
   ReconcilePage: { memoryMb: 1024, timeoutSeconds: 900 },
   // A chunk is sized to take about 250 s at the default quotas.
   DriftReadChunk: { memoryMb: 1024, timeoutSeconds: 900 },
-  // Holds both regions' snapshots: several GB at a million devices.
+  // Compares one keyed partition at a time (lib/core/drift-partition.ts): about 0.8 GB and 460 s at a million devices (docs/performance.md).
   DriftFinish: { memoryMb: 3008, timeoutSeconds: 900 },
 } as const satisfies Record<string, FunctionSizing>;
 
