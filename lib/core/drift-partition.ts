@@ -20,7 +20,6 @@ import { DIFFERENCE_KINDS } from './keys';
 import { diff } from './diff';
 import type { AccountRewrite } from './policy-document';
 import type { Certificate, Policy, PolicyAttachment, RegistrySnapshot, Thing, ThingPrincipalAttachment } from './model';
-import { emptySnapshot } from './model';
 import {
   deviceReadiness,
   itemCount,
@@ -37,6 +36,7 @@ import {
   CERTIFICATES_COMPARED_NOTE,
   driftPartialPrefix,
   loadPartial,
+  globalsSnapshot,
   membershipListings,
   UNREAD_CERTIFICATE_PEM,
   type DriftPartial,
@@ -136,13 +136,7 @@ async function comparePartition(
   // Things, their principals and memberships.
   for (const side of SIDES) {
     const first = globals[side];
-    const snapshot = emptySnapshot();
-    snapshot.thingTypes = first.thingTypes ?? [];
-    snapshot.caCertificates = first.caCertificates ?? [];
-    snapshot.provisioningTemplates = first.provisioningTemplates ?? [];
-    snapshot.roleAliases = first.roleAliases ?? [];
-    if (first.indexingConfiguration !== undefined) snapshot.indexingConfiguration = first.indexingConfiguration;
-    snapshot.thingGroups = first.thingGroups ?? [];
+    const snapshot = globalsSnapshot(first);
     const listings = membershipListings(first);
     const groupsOf = new Map<string, string[]>();
     const billingOf = new Map<string, string>();

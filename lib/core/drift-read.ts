@@ -394,16 +394,10 @@ interface AssembledSide {
 async function assembleSide(store: DriftStore, runId: string, side: DriftSide): Promise<AssembledSide> {
   const keys = await store.list(driftPartialPrefix(runId, side));
   const partials = await Promise.all(keys.map((key) => loadPartial(store, key)));
-  const snapshot = emptySnapshot();
   const registry = partials.filter((p): p is RegistryPartial => p.stream === 'registry');
   const first = registry.find((p) => p.thingGroups !== undefined);
   if (first === undefined) throw new InvalidInputError(`drift run ${runId}: the ${side} registry stream has no first chunk`);
-  snapshot.thingTypes = first.thingTypes ?? [];
-  snapshot.caCertificates = first.caCertificates ?? [];
-  snapshot.provisioningTemplates = first.provisioningTemplates ?? [];
-  snapshot.roleAliases = first.roleAliases ?? [];
-  if (first.indexingConfiguration !== undefined) snapshot.indexingConfiguration = first.indexingConfiguration;
-  snapshot.thingGroups = first.thingGroups ?? [];
+  const snapshot = globalsSnapshot(first);
   const listings = membershipListings(first);
   const groupsOf = new Map<string, string[]>();
   const billingOf = new Map<string, string>();
@@ -523,4 +517,16 @@ export async function checkDrift(context: DriftReadContext, options: CheckDriftO
     generatedAt: options.generatedAt ?? new Date().toISOString(),
     notes: snapshots.coverage.notes,
   });
+}
+
+/** A snapshot holding the global kinds the registry stream's first chunk read (types, groups, CAs, templates, …). */
+export function globalsSnapshot(first: RegistryPartial): RegistrySnapshot {
+  const snapshot = emptySnapshot();
+  snapshot.thingTypes = first.thingTypes ?? [];
+  snapshot.caCertificates = first.caCertificates ?? [];
+  snapshot.provisioningTemplates = first.provisioningTemplates ?? [];
+  snapshot.roleAliases = first.roleAliases ?? [];
+  if (first.indexingConfiguration !== undefined) snapshot.indexingConfiguration = first.indexingConfiguration;
+  snapshot.thingGroups = first.thingGroups ?? [];
+  return snapshot;
 }

