@@ -167,7 +167,7 @@ const certRef = (certificateId: string): ResourceRef => ({ kind: 'certificate', 
  * memberships), each certificate attached to it (status) with its policy attachments, the policies those
  * attach (created when missing, region rewritten), and the thing–principal attachments with their type.
  * Devices provisioned over the data plane (fleet provisioning, JITP) leave no CloudTrail record of their
- * certificate, policy attachment or thing attachment (aws-facts §11,
+ * certificate, policy attachment or thing attachment (
  * https://docs.aws.amazon.com/iot/latest/developerguide/iot-using-cloudtrail.html), so the one event they
  * do produce must bring all of it. Dependencies that have events of their own (type, groups, CA,
  * policies) are only ensured: data-plane provisioning only ever creates a policy, while every policy

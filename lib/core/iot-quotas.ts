@@ -9,8 +9,8 @@
 /** Default TPS per API. */
 export const IOT_DEFAULT_TPS: Readonly<Record<string, number>> = {
   CreateThing: 100,
-  UpdateThing: 100, // UNCONFIRMED in aws-facts
-  DeleteThing: 100, // UNCONFIRMED in aws-facts
+  UpdateThing: 100, // UNCONFIRMED
+  DeleteThing: 100, // UNCONFIRMED
   DescribeThing: 350,
   ListThings: 10,
   AttachThingPrincipal: 100,

@@ -83,7 +83,7 @@ const fromRequestCertificateId: RefFromCall = (c) => ({ kind: 'certificate', cer
 /**
  * The certificate a call created, from `responseElements.certificateId`, else from `certificateArn`. CloudTrail
  * may omit or redact the response elements of calls that return key material (UNCONFIRMED which fields it keeps
- * for CreateKeysAndCertificate: aws-facts §10.1); then the change is unresolved, not an error: the certificate
+ * for CreateKeysAndCertificate: no captured record shows them); then the change is unresolved, not an error: the certificate
  * converges with the next event that names it (its attachment to a thing or a policy) or with a reconcile.
  */
 const fromResponseCertificateId: RefFromCall = (c) => {

@@ -142,7 +142,7 @@ describe('the sync state machine', () => {
       await source.attachThingPrincipal('fp-1', cert.certificateId, 'EXCLUSIVE_THING');
       await emulator.events.flush();
       // What fleet provisioning over MQTT leaves: no CloudTrail record of the data-plane steps, so only the
-      // registry event of the thing reaches the sync (aws-facts §11).
+      // registry event of the thing reaches the sync (iot-using-cloudtrail.html: data-plane actions are not logged).
       const created = emulator.events.log(SOURCE).filter((e) => e.type === 'registry' && e.topic === '$aws/events/thing/fp-1/created');
       expect(created).toHaveLength(1);
       const bus = new LocalEventBus(SOURCE, ACCOUNT);

@@ -27,7 +27,7 @@ describe('QuotaBuckets', () => {
     expect(Array.from({ length: 1000 }, () => buckets.take(PRIMARY, 'CreateDynamicThingGroup')).every(Boolean)).toBe(true);
   });
 
-  it('uses the aws-facts defaults and 10 for unlisted APIs', () => {
+  it('uses the default quota table and 10 for unlisted APIs', () => {
     expect([defaultTps('DescribeThing'), defaultTps('CreateThing'), defaultTps('AttachPolicy'), defaultTps('ListThingTypes')]).toEqual([350, 100, 15, 10]);
   });
 });

@@ -2,7 +2,7 @@
  * Admin paths that stand in for the device side of provisioning until the emulator's data plane calls
  * the same functions over MQTT (`fleetProvisioning`, `justInTimeProvision`). Each runs as the service
  * does for a data-plane request: registry events are published, no CloudTrail record is written
- * (aws-facts §11), and no control-plane quota is taken.
+ * (https://docs.aws.amazon.com/iot/latest/developerguide/iot-using-cloudtrail.html), and no control-plane quota is taken.
  *
  * | path (`?region=R` required) | MQTT equivalent |
  * |---|---|

@@ -1,6 +1,6 @@
 /**
- * Per-region, per-API token buckets at AWS IoT's default TPS (aws-facts §5, "best source" column;
- * values marked UNCONFIRMED there are taken as stated, and APIs missing from the table get 10).
+ * Per-region, per-API token buckets at AWS IoT's default TPS (the table in lib/core/iot-quotas.ts, with its
+ * sources; values marked UNCONFIRMED there are taken as stated, and APIs missing from the table get 10).
  * `quotaScale` multiplies every rate; 0 turns quotas off. Burst = one second's worth, at least 1.
  */
 import { defaultIotTps, IOT_DEFAULT_TPS } from '../../core/iot-quotas';

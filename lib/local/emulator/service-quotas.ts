@@ -14,8 +14,8 @@ import { AwsError } from './errors';
 export const SERVICE_QUOTAS_TARGET_PREFIX = 'ServiceQuotasV20190624.';
 
 /**
- * Default IoT Core quotas (TPS of the registry APIs the sync uses), codes and values from aws-facts §5
- * (Thingpress notes and the 2019 developer guide). The quota names are UNCONFIRMED (the live names are
+ * Default IoT Core quotas (TPS of the registry APIs the sync uses), codes and values as in lib/core/iot-quotas.ts
+ * (AWS IoT Builder Tools' Thingpress notes and the 2019 developer guide). The quota names are UNCONFIRMED (the live names are
  * not in the project's sources); data-plane quotas (connections, connect and publish rates) are left out
  * because their quota codes are not in the project's sources either.
  */

@@ -7,7 +7,7 @@
  * (a certificate signed by a registered CA with a `registrationConfig` connects for the first time).
  * The engine calls the other operation handlers directly, so each resource it creates publishes the
  * registry events its own API would, and no CloudTrail record: the data-plane steps are not logged
- * by CloudTrail (aws-facts §11, https://docs.aws.amazon.com/iot/latest/developerguide/iot-using-cloudtrail.html).
+ * by CloudTrail (https://docs.aws.amazon.com/iot/latest/developerguide/iot-using-cloudtrail.html).
  *
  * Template format: https://docs.aws.amazon.com/iot/latest/developerguide/provision-template.html
  * RegisterThing: https://docs.aws.amazon.com/iot/latest/apireference/API_RegisterThing.html
