@@ -18,7 +18,7 @@
  * BENCH_PATH=fleet-provisioning registers the devices as fleet provisioning by claim does instead: the
  * device's CreateKeysAndCertificate and RegisterThing over MQTT (the emulator's admin paths), a template
  * that activates the certificate, attaches the fleet policy and creates the thing in its group. No CloudTrail
- * record is written for these steps (aws-facts §11): the thing's registry events alone must bring each device.
+ * record is written for these steps (iot-using-cloudtrail.html): the thing's registry events alone must bring each device.
  *
  * Lambda duration is not measurable locally: the emulator answers in about a millisecond where AWS IoT
  * takes tens. The estimate is therefore `measured local time + IoT calls × BENCH_IOT_CALL_MS` (default
