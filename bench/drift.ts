@@ -25,10 +25,8 @@ import { createIotRegistry } from '../lib/aws/clients';
 import { createDriftRegistry } from '../lib/aws/drift-listings';
 import { checkDrift, memoryDriftStore } from '../lib/core/drift-read';
 import { defaultIotTps } from '../lib/core/iot-quotas';
-import { rewritePolicyDocument } from '../lib/core/policy-document';
-import type { RegistryWriter } from '../lib/core/port';
 import { startEmulator } from '../lib/local/emulator';
-import { buildFleet, deviceName, devicePolicyDocument } from '../lib/local/fleet';
+import { buildFleet, deviceName, devicePolicyDocument, writeToBothRegions } from '../lib/local/fleet';
 
 const ACCOUNT = '123456789012';
 const SOURCE = 'us-east-1';
@@ -45,21 +43,6 @@ async function emulatorThread(): Promise<void> {
   });
 }
 
-/** A writer that writes the same fleet to both regions, with the target's policy ARNs rewritten to its region. */
-function bothRegions(source: RegistryWriter, target: RegistryWriter): RegistryWriter {
-  const rewrite = (document: string) => rewritePolicyDocument(document, source.region, target.region).document;
-  return new Proxy(source, {
-    get(_, property: keyof RegistryWriter) {
-      const own = source[property];
-      if (typeof own !== 'function') return own;
-      return async (...args: unknown[]) => {
-        await (own as (...a: unknown[]) => Promise<void>).apply(source, args);
-        const targetArgs = property === 'createPolicy' || property === 'createPolicyVersion' ? [args[0], rewrite(args[1] as string)] : args;
-        await (target[property] as (...a: unknown[]) => Promise<void>).apply(target, targetArgs);
-      };
-    },
-  });
-}
 
 async function admin(url: string, path: string, body?: unknown): Promise<unknown> {
   const response = await fetch(`${url}/_emulator/${path}`, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) });
@@ -79,7 +62,7 @@ async function main(): Promise<void> {
   const unpaced = (region: string) => createIotRegistry({ region, endpoint: url, accountId: ACCOUNT, quotas: { scale: 0 } });
   const target = unpaced(TARGET);
   let t0 = Date.now();
-  const fleet = await buildFleet(bothRegions(unpaced(SOURCE), target), { devices, region: SOURCE, accountId: ACCOUNT, concurrency: 32 });
+  const fleet = await buildFleet(writeToBothRegions(unpaced(SOURCE), target), { devices, region: SOURCE, accountId: ACCOUNT, concurrency: 32 });
   const buildSeconds = (Date.now() - t0) / 1000;
   log(`built ${devices} devices in both regions in ${buildSeconds.toFixed(1)} s`);
 

@@ -21,6 +21,7 @@ import { diff } from './diff';
 import type { AccountRewrite } from './policy-document';
 import type { Certificate, Policy, PolicyAttachment, RegistrySnapshot, Thing, ThingPrincipalAttachment } from './model';
 import {
+  assembleDriftReport,
   deviceReadiness,
   itemCount,
   mergeReadiness,
@@ -293,20 +294,6 @@ export async function buildPartitionedDriftReport(input: PartitionedDriftInput):
     return a.d.key < b.d.key ? -1 : a.d.key > b.d.key ? 1 : a.i - b.i;
   });
   devices.sort((a, b) => (a.thingName < b.thingName ? -1 : a.thingName > b.thingName ? 1 : 0));
-  const totals = { differences: differences.length, missing: 0, different: 0, extra: 0, invalid: 0 };
-  for (const d of differences) totals[d.change] += 1;
   const notes = [CERTIFICATES_COMPARED_NOTE, ...(billingGroupsCompared ? [] : [BILLING_GROUPS_NOT_COMPARED_NOTE]), ...(input.notes ?? [])];
-  return {
-    reportVersion: 1,
-    sourceRegion: input.sourceRegion,
-    targetRegion: input.targetRegion,
-    generatedAt: input.generatedAt,
-    inSync: differences.length === 0,
-    totals,
-    byKind,
-    readiness: mergeReadiness(readiness),
-    devices,
-    differences: order.map((o) => o.d),
-    notes,
-  };
+  return assembleDriftReport(input, { byKind, readiness: mergeReadiness(readiness), devices, differences: order.map((o) => o.d), notes });
 }

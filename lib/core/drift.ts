@@ -325,24 +325,37 @@ export function buildDriftReport(input: DriftReportInput): DriftReport {
       { source: itemCount(input.source, kind), target: itemCount(input.target, kind), missing: 0, different: 0, extra: 0, invalid: 0 },
     ]),
   ) as Record<DifferenceKind, KindCounts>;
-  const totals = { differences: differences.length, missing: 0, different: 0, extra: 0, invalid: 0 };
-  for (const d of differences) {
-    byKind[d.kind][d.change] += 1;
-    totals[d.change] += 1;
-  }
-  return {
-    reportVersion: 1,
-    sourceRegion: input.sourceRegion,
-    targetRegion: input.targetRegion,
-    generatedAt: input.generatedAt,
-    inSync: differences.length === 0,
-    totals,
+  for (const d of differences) byKind[d.kind][d.change] += 1;
+  return assembleDriftReport(input, {
     byKind,
     readiness: summariseReadiness(devices),
     devices: devices.filter((d) => d.status !== 'ready'),
     differences: differences.map(reportDifference),
     notes: input.notes ?? [],
     ...(input.reading === undefined ? {} : { reading: input.reading }),
+  });
+}
+
+/** A report from its parts (the whole comparison's or the partitioned one's): the header, and the totals counted from the differences. */
+export function assembleDriftReport(
+  header: Pick<DriftReportInput, 'sourceRegion' | 'targetRegion' | 'generatedAt'>,
+  parts: Pick<DriftReport, 'byKind' | 'readiness' | 'devices' | 'differences' | 'notes' | 'reading'>,
+): DriftReport {
+  const totals = { differences: parts.differences.length, missing: 0, different: 0, extra: 0, invalid: 0 };
+  for (const d of parts.differences) totals[d.change] += 1;
+  return {
+    reportVersion: 1,
+    sourceRegion: header.sourceRegion,
+    targetRegion: header.targetRegion,
+    generatedAt: header.generatedAt,
+    inSync: parts.differences.length === 0,
+    totals,
+    byKind: parts.byKind,
+    readiness: parts.readiness,
+    devices: parts.devices,
+    differences: parts.differences,
+    notes: parts.notes,
+    ...(parts.reading === undefined ? {} : { reading: parts.reading }),
   };
 }
 

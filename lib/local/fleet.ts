@@ -8,6 +8,7 @@
 import type { RegistryWriter } from '../core/port';
 import type { ThingPrincipalType } from '../core/model';
 import { mapWithConcurrency } from '../core/concurrency';
+import { rewritePolicyDocument } from '../core/policy-document';
 import { LocalCertificateAuthority, type DeviceCertificate } from './certificates';
 
 /** What to generate. */
@@ -130,4 +131,20 @@ export async function buildFleet(writer: RegistryWriter, spec: FleetSpec): Promi
     await writer.attachPolicy(`device-${deviceName(2)}`, { kind: 'certificate', certificateId: shared[0]!.certificateId });
   }
   return { thingNames, certificates, groups, sharedPolicyName, deprecatableType: 'legacy-meter' };
+}
+
+/** A writer that writes the same fleet to both regions, with the target's policy ARNs rewritten to its region. */
+export function writeToBothRegions(source: RegistryWriter, target: RegistryWriter): RegistryWriter {
+  const rewrite = (document: string) => rewritePolicyDocument(document, source.region, target.region).document;
+  return new Proxy(source, {
+    get(_, property: keyof RegistryWriter) {
+      const own = source[property];
+      if (typeof own !== 'function') return own;
+      return async (...args: unknown[]) => {
+        await (own as (...a: unknown[]) => Promise<void>).apply(source, args);
+        const targetArgs = property === 'createPolicy' || property === 'createPolicyVersion' ? [args[0], rewrite(args[1] as string)] : args;
+        await (target[property] as (...a: unknown[]) => Promise<void>).apply(target, targetArgs);
+      };
+    },
+  });
 }

@@ -2,31 +2,14 @@
 import { buildDriftReport, type DriftReport } from '../../lib/core/drift';
 import { loadDriftSnapshots, memoryDriftStore, portDriftListings, readDriftRun, type DriftReadContext } from '../../lib/core/drift-read';
 import { buildPartitionedDriftReport, defaultPartitions, partitionOf } from '../../lib/core/drift-partition';
-import { rewritePolicyDocument } from '../../lib/core/policy-document';
-import type { RegistryWriter } from '../../lib/core/port';
-import { buildFleet, deviceName, devicePolicyDocument } from '../../lib/local/fleet';
+import { buildFleet, deviceName, devicePolicyDocument, writeToBothRegions } from '../../lib/local/fleet';
 import { InMemoryRegistry } from '../support/in-memory-registry';
+import { ACCOUNT } from '../support/constants';
 
 const SOURCE = 'us-east-1';
 const TARGET = 'eu-west-1';
-const ACCOUNT = '123456789012';
 const GENERATED_AT = '2026-12-01T00:00:00.000Z';
 
-/** Writes to both regions at once, the target's policy ARNs rewritten to its region (as a sync would). */
-function bothRegions(source: RegistryWriter, target: RegistryWriter): RegistryWriter {
-  const rewrite = (document: string) => rewritePolicyDocument(document, source.region, target.region).document;
-  return new Proxy(source, {
-    get(_, property: keyof RegistryWriter) {
-      const own = source[property];
-      if (typeof own !== 'function') return own;
-      return async (...args: unknown[]) => {
-        await (own as (...a: unknown[]) => Promise<void>).apply(source, args);
-        const targetArgs = property === 'createPolicy' || property === 'createPolicyVersion' ? [args[0], rewrite(args[1] as string)] : args;
-        await (target[property] as (...a: unknown[]) => Promise<void>).apply(target, targetArgs);
-      };
-    },
-  });
-}
 
 let context: DriftReadContext;
 let whole: DriftReport;
@@ -34,7 +17,7 @@ let whole: DriftReport;
 beforeAll(async () => {
   const source = new InMemoryRegistry({ region: SOURCE, pageSize: 7 });
   const target = new InMemoryRegistry({ region: TARGET, pageSize: 7 });
-  const fleet = await buildFleet(bothRegions(source, target), { devices: 40, region: SOURCE, accountId: ACCOUNT });
+  const fleet = await buildFleet(writeToBothRegions(source, target), { devices: 40, region: SOURCE, accountId: ACCOUNT });
   // Differences of every per-device kind, spread over the partitions by their names and IDs.
   const certificateOf = (i: number) => fleet.certificates.get(deviceName(i))![0]!.certificateId;
   await target.updateCertificateStatus(certificateOf(5), 'INACTIVE');

@@ -16,10 +16,10 @@ import type { SyncOutcome } from '../../lambdas/finish-sync';
 import type { SyncDependencies } from '../../lambdas/runtime/dependencies';
 import { perRoleDependencies, taskRolesFor } from '../../lib/local/iam';
 import { roleOfTask, synthesizedTemplate, withoutAction } from '../support/synthesized-template';
+import { ACCOUNT } from '../support/constants';
 
 const SOURCE = 'us-east-1';
 const TARGET = 'eu-west-1';
-const ACCOUNT = '123456789012';
 
 let emulator: RunningEmulator;
 let source: IotRegistry;
