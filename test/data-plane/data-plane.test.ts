@@ -16,16 +16,8 @@ import { connectDevice, parseMqttEndpoint, type ConnectResult, type DeviceIdenti
 import type { RunningEmulator } from '../../lib/local/emulator';
 import { iot, PRIMARY, SECONDARY, start, uniqueName } from '../support/emulator';
 import { ACCOUNT } from '../support/constants';
+import { thingPolicyDocument } from '../support/device-fleet';
 
-const THING_POLICY = (region: string) =>
-  JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      { Effect: 'Allow', Action: 'iot:Connect', Resource: `arn:aws:iot:${region}:${ACCOUNT}:client/\${iot:Connection.Thing.ThingName}` },
-      { Effect: 'Allow', Action: ['iot:Publish', 'iot:Receive'], Resource: `arn:aws:iot:${region}:${ACCOUNT}:topic/devices/\${iot:ClientId}/*` },
-      { Effect: 'Allow', Action: 'iot:Subscribe', Resource: `arn:aws:iot:${region}:${ACCOUNT}:topicfilter/devices/\${iot:ClientId}/*` },
-    ],
-  });
 
 interface Device extends DeviceIdentity {
   certificateId: string;
@@ -47,7 +39,7 @@ beforeAll(async () => {
   endpointName = {};
   for (const [region, client] of [[PRIMARY, primary], [SECONDARY, secondary]] as const) {
     endpointName[region] = (await client.send(new DescribeEndpointCommand({ endpointType: 'iot:Data-ATS' }))).endpointAddress!;
-    await client.send(new CreatePolicyCommand({ policyName: 'thing-policy', policyDocument: THING_POLICY(region) }));
+    await client.send(new CreatePolicyCommand({ policyName: 'thing-policy', policyDocument: thingPolicyDocument(region) }));
   }
 });
 afterAll(async () => {
